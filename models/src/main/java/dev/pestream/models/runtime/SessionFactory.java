@@ -29,6 +29,11 @@ public final class SessionFactory {
 
   private SessionFactory() {}
 
+  /** Providers whose unavailability this JVM has already logged (each is logged once). */
+  public static Set<ExecutionProvider> providersLoggedUnavailable() {
+    return Set.copyOf(LOGGED_FAILURES);
+  }
+
   /** An open session, the provider it runs on, and the providers that were tried before it and failed. */
   public record Opened(OrtSession session, ExecutionProvider provider, List<ProviderFailure> failures) {}
 
