@@ -22,6 +22,10 @@ public class SpanTrack {
   public int pendingCount;
   /** Ingest time of the chunk whose frame started the running span (for alert latency). */
   public long startIngestTimeMs;
+  /** The prompt text this track scores; a rule whose text changes starts a new track. */
+  public String prompt;
+  /** The threshold the track was last decoded with (reported on the span). */
+  public float threshold;
 
   public SpanTrack() {}
 
