@@ -13,11 +13,7 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Our batcher + shared session vs a plain {@code OrtSession.run} loop on the same graph, batch size
@@ -103,28 +99,6 @@ public final class BatcherOverheadBenchmark {
   }
 
   private static double ourLoop(Models models, float[][] frames, int batch, int seconds) throws Exception {
-    AtomicBoolean running = new AtomicBoolean(true);
-    AtomicLong items = new AtomicLong();
-    List<Thread> callers = new ArrayList<>();
-    for (int c = 0; c < 2 * batch; c++) {
-      float[] frame = frames[c % frames.length];
-      Thread t = new Thread(() -> {
-        while (running.get()) {
-          models.frameEncoder().encode(frame);
-          items.incrementAndGet();
-        }
-      });
-      callers.add(t);
-    }
-    long start = System.nanoTime();
-    callers.forEach(Thread::start);
-    Thread.sleep(seconds * 1000L);
-    long done = items.get();
-    double elapsed = (System.nanoTime() - start) / 1e9;
-    running.set(false);
-    for (Thread t : callers) {
-      t.join();
-    }
-    return done / elapsed;
+    return BenchBundle.runCallers(2 * batch, c -> () -> models.frameEncoder().encode(frames[c % frames.length]), seconds);
   }
 }

@@ -11,8 +11,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Batching gain: throughput and p99 queue wait with {@code max_batch} 1, 8 and 32 under N
@@ -69,32 +67,7 @@ public final class BatchingGainBenchmark {
   }
 
   private static double run(Models models, float[][] frames, Runnable call, int callers, int seconds) throws Exception {
-    AtomicBoolean running = new AtomicBoolean(true);
-    AtomicLong items = new AtomicLong();
-    List<Thread> threads = new ArrayList<>();
-    for (int c = 0; c < callers; c++) {
-      float[] frame = frames == null ? null : frames[c];
-      Thread t = new Thread(() -> {
-        while (running.get()) {
-          if (frame != null) {
-            models.frameEncoder().encode(frame);
-          } else {
-            call.run();
-          }
-          items.incrementAndGet();
-        }
-      });
-      threads.add(t);
-    }
-    long start = System.nanoTime();
-    threads.forEach(Thread::start);
-    Thread.sleep(seconds * 1000L);
-    long done = items.get();
-    double elapsed = (System.nanoTime() - start) / 1e9;
-    running.set(false);
-    for (Thread t : threads) {
-      t.join();
-    }
-    return done / elapsed;
+    return BenchBundle.runCallers(callers,
+        c -> frames == null ? call : () -> models.frameEncoder().encode(frames[c]), seconds);
   }
 }

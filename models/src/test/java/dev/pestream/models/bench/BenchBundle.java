@@ -37,10 +37,40 @@ final class BenchBundle {
     float[][] frames = new float[count][3 * size * size];
     for (float[] f : frames) {
       for (int i = 0; i < f.length; i++) {
-        f[i] = (float) (random.nextFloat() * 2 - 1);
+        f[i] = random.nextFloat() * 2 - 1;
       }
     }
     return frames;
+  }
+
+  /**
+   * Runs {@code callers} threads, each calling its {@code call} (a synchronous model call) in a loop
+   * for {@code seconds}; returns completed calls per second.
+   */
+  static double runCallers(int callers, java.util.function.IntFunction<Runnable> call, int seconds)
+      throws InterruptedException {
+    java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+    java.util.concurrent.atomic.AtomicLong done = new java.util.concurrent.atomic.AtomicLong();
+    List<Thread> threads = new java.util.ArrayList<>();
+    for (int c = 0; c < callers; c++) {
+      Runnable work = call.apply(c);
+      threads.add(new Thread(() -> {
+        while (running.get()) {
+          work.run();
+          done.incrementAndGet();
+        }
+      }));
+    }
+    long start = System.nanoTime();
+    threads.forEach(Thread::start);
+    Thread.sleep(seconds * 1000L);
+    long count = done.get();
+    double elapsed = (System.nanoTime() - start) / 1e9;
+    running.set(false);
+    for (Thread t : threads) {
+      t.join();
+    }
+    return count / elapsed;
   }
 
   static int intArg(String[] args, String name, int fallback) {
