@@ -73,7 +73,7 @@ class BatchedSessionTest {
 
   @Test
   void aLoneRequestWaitsMaxWaitThenRunsAlone() throws Exception {
-    try (Models models = open("audio_codec", new BatchingOptions(8, Duration.ofMillis(150), 64, 1))) {
+    try (Models models = open("audio_codec", new BatchingOptions(8, Duration.ofMillis(400), 64, 1))) {
       BatchedSession session = models.session("audio_codec");
       List<BatchEvent> events = new CopyOnWriteArrayList<>();
       session.addListener(events::add);
@@ -81,13 +81,13 @@ class BatchedSessionTest {
       ItemResult r = session.submit(waveform(1920)).get(10, TimeUnit.SECONDS);
       long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
       assertThat(r.batchSize()).isEqualTo(1);
-      assertThat(elapsedMs).isBetween(150L, 2_000L);
-      assertThat(TimeUnit.NANOSECONDS.toMillis(events.get(0).queueWaitNanos()[0])).isBetween(149L, 2_000L);
+      assertThat(elapsedMs).isBetween(400L, 3_000L);
+      assertThat(TimeUnit.NANOSECONDS.toMillis(events.get(0).queueWaitNanos()[0])).isBetween(399L, 3_000L);
     }
     try (Models models = open("audio_codec", new BatchingOptions(8, Duration.ZERO, 64, 1))) {
       long t0 = System.nanoTime();
       models.session("audio_codec").submit(waveform(1920)).get(10, TimeUnit.SECONDS);
-      assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).as("maxWait 0 runs at once").isLessThan(140L);
+      assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).as("maxWait 0 runs at once").isLessThan(300L);
     }
   }
 
