@@ -47,7 +47,6 @@ import static org.bytedeco.ffmpeg.global.swscale.sws_free_context;
 import static org.bytedeco.ffmpeg.global.swscale.sws_scale_frame;
 
 import java.util.Arrays;
-import java.util.Set;
 import org.bytedeco.ffmpeg.avcodec.AVCodec;
 import org.bytedeco.ffmpeg.avcodec.AVCodecContext;
 import org.bytedeco.ffmpeg.avcodec.AVCodecParameters;
@@ -88,7 +87,7 @@ public final class ChunkDecoder implements AutoCloseable {
   private final DecodeLimits limits;
   private final FramePolicy policy;
   private final VideoPreprocessing preprocessing;
-  private final Set<String> allowedDemuxers;
+  private final SandboxedInput.DemuxerPolicy demuxers;
   private final float[][] lut;
   private final int imageSize;
 
@@ -110,15 +109,16 @@ public final class ChunkDecoder implements AutoCloseable {
   private boolean closed;
 
   public ChunkDecoder(DecodeLimits limits, FramePolicy policy, VideoPreprocessing preprocessing) {
-    this(limits, policy, preprocessing, SandboxedInput.DEFAULT_ALLOWED_DEMUXERS);
+    this(limits, policy, preprocessing, SandboxedInput.DemuxerPolicy.DEFAULT);
   }
 
-  /** With another demuxer allow-list (tests widen it to prove the other guards hold on their own). */
-  ChunkDecoder(DecodeLimits limits, FramePolicy policy, VideoPreprocessing preprocessing, String allowedDemuxers) {
+  /** With other demuxer rules (tests widen them to prove the other guards hold on their own). */
+  ChunkDecoder(
+      DecodeLimits limits, FramePolicy policy, VideoPreprocessing preprocessing, SandboxedInput.DemuxerPolicy demuxers) {
     this.limits = limits;
     this.policy = policy;
     this.preprocessing = preprocessing;
-    this.allowedDemuxers = SandboxedInput.parseDemuxers(allowedDemuxers);
+    this.demuxers = demuxers;
     this.lut = preprocessing.lookupTable();
     this.imageSize = preprocessing.imageSize();
     this.packet = av_packet_alloc();
@@ -184,7 +184,7 @@ public final class ChunkDecoder implements AutoCloseable {
     }
     long deadline = System.nanoTime() + limits.maxDecodeMillis() * 1_000_000L;
     copyToNative(payload);
-    try (SandboxedInput in = SandboxedInput.open(input, payload.length, deadline, allowedDemuxers, containerHint);
+    try (SandboxedInput in = SandboxedInput.open(input, payload.length, deadline, demuxers, containerHint);
         Run run = new Run(in, startUs, declaredDurationUs)) {
       return run.decode();
     } finally {
@@ -350,9 +350,10 @@ public final class ChunkDecoder implements AutoCloseable {
         AVCodecParameters par = videoStream.codecpar();
         checkResolution(par.width(), par.height());
         videoCodec = openDecoder(videoStream, "video");
-        AVRational guess = av_guess_frame_rate(oc, videoStream, null);
-        if (guess.num() > 0 && guess.den() > 0) {
-          frameRate = new FrameRate(guess.num(), guess.den());
+        try (AVRational guess = av_guess_frame_rate(oc, videoStream, null)) {
+          if (guess.num() > 0 && guess.den() > 0) {
+            frameRate = new FrameRate(guess.num(), guess.den());
+          }
         }
         if (policy.needsFrameRate() && !frameRate.isKnown()) {
           throw new DecodeException(
@@ -549,13 +550,14 @@ public final class ChunkDecoder implements AutoCloseable {
       swrInFormat = frame.format();
       swrInLayout = new AVChannelLayout();
       org.bytedeco.ffmpeg.global.avutil.av_channel_layout_copy(swrInLayout, frame.ch_layout());
-      AVChannelLayout mono = new AVChannelLayout();
-      av_channel_layout_default(mono, 1);
       swr = new SwrContext(null);
-      int ret =
-          swr_alloc_set_opts2(
-              swr, mono, AV_SAMPLE_FMT_FLT, AudioClock.SAMPLE_RATE, swrInLayout, swrInFormat, swrInRate, 0, null);
-      av_channel_layout_uninit(mono);
+      int ret;
+      try (AVChannelLayout mono = new AVChannelLayout()) {
+        av_channel_layout_default(mono, 1);
+        ret = swr_alloc_set_opts2(
+            swr, mono, AV_SAMPLE_FMT_FLT, AudioClock.SAMPLE_RATE, swrInLayout, swrInFormat, swrInRate, 0, null);
+        av_channel_layout_uninit(mono);
+      }
       if (ret < 0 || swr.isNull()) {
         swr = null;
         throw new DecodeException(DecodeFailure.CORRUPT, "unsupported audio format: " + FfmpegErrors.describe(ret));
@@ -635,7 +637,7 @@ public final class ChunkDecoder implements AutoCloseable {
     private void checkDeadline() throws DecodeException {
       if (in.pastDeadline()) {
         throw new DecodeException(
-            DecodeFailure.TIMEOUT, "decoding took longer than " + limits.maxDecodeMillis() + " ms");
+            DecodeFailure.TIMEOUT, "decoding exceeded its time budget of " + limits.maxDecodeMillis() + " ms");
       }
     }
 

@@ -18,6 +18,7 @@ import static org.bytedeco.ffmpeg.global.avutil.av_dict_free;
 import static org.bytedeco.ffmpeg.global.avutil.av_dict_set;
 import static org.bytedeco.ffmpeg.global.avutil.av_free;
 import static org.bytedeco.ffmpeg.global.avutil.av_malloc;
+import static org.bytedeco.ffmpeg.global.avutil.av_mallocz;
 
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -57,6 +58,12 @@ final class SandboxedInput implements AutoCloseable {
   /** A protocol name that does not exist: nested opens match nothing. */
   private static final String NO_PROTOCOL = "pestream-no-protocol";
 
+  /**
+   * The name the demuxer sees: no protocol and no extension (probing sees an empty name, so
+   * name-based detection, e.g. of HLS playlists, never triggers).
+   */
+  private static final String CHUNK_NAME = "pestream-chunk";
+
   private static final int AVIO_BUFFER_BYTES = 32 * 1024;
   private static final int SEEK_SET = 0;
   private static final int SEEK_CUR = 1;
@@ -91,6 +98,7 @@ final class SandboxedInput implements AutoCloseable {
         }
       };
 
+  @SuppressWarnings("rawtypes") // the generated callback signature uses raw PointerPointer
   private static final Io_open_AVFormatContext_PointerPointer_BytePointer_int_PointerPointer IO_OPEN =
       new Io_open_AVFormatContext_PointerPointer_BytePointer_int_PointerPointer() {
         @Override
@@ -118,7 +126,9 @@ final class SandboxedInput implements AutoCloseable {
     this.data = data;
     this.length = length;
     this.deadlineNanos = deadlineNanos;
-    this.token = av_malloc(1);
+    // FFmpeg treats a custom AVIOContext's opaque as a URLContext when it searches options
+    // (avio_child_next): zeroed memory reads as "no AVClass" and is skipped safely.
+    this.token = av_mallocz(64);
     LIVE.put(token.address(), this);
   }
 
@@ -127,36 +137,60 @@ final class SandboxedInput implements AutoCloseable {
    * stream headers.
    */
   static SandboxedInput open(
-      BytePointer data, long length, long deadlineNanos, Set<String> allowedDemuxers, String containerHint)
+      BytePointer data, long length, long deadlineNanos, DemuxerPolicy demuxers, String containerHint)
       throws DecodeException {
     SandboxedInput in = new SandboxedInput(data, length, deadlineNanos);
+    DecodeException probeFailure;
     try {
-      in.openContext(allowedDemuxers, null);
+      in.openContext(demuxers.allowed(), null);
       return in;
     } catch (DecodeException e) {
       in.close();
-      if (e.failure() != DecodeFailure.FORMAT_NOT_ALLOWED || !isForceable(containerHint, allowedDemuxers)) {
+      boolean probeMissed =
+          e.failure() == DecodeFailure.FORMAT_NOT_ALLOWED || e.failure() == DecodeFailure.UNREADABLE;
+      if (!probeMissed || containerHint == null || !demuxers.forceable().contains(containerHint)) {
         throw e;
       }
+      probeFailure = e;
     } catch (RuntimeException e) {
       in.close();
       throw e;
     }
     SandboxedInput forced = new SandboxedInput(data, length, deadlineNanos);
     try {
-      forced.openContext(allowedDemuxers, containerHint);
+      forced.openContext(demuxers.allowed(), containerHint);
       return forced;
-    } catch (DecodeException | RuntimeException e) {
+    } catch (DecodeException e) {
+      forced.close();
+      if (e.failure() == DecodeFailure.EXTERNAL_REFERENCE || e.failure() == DecodeFailure.TIMEOUT) {
+        throw e;
+      }
+      probeFailure.addSuppressed(e);
+      throw probeFailure;
+    } catch (RuntimeException e) {
       forced.close();
       throw e;
     }
   }
 
-  /** Demuxers that validate structure when forced (raw ADTS/MP3 demuxers accept any bytes). */
-  private static final Set<String> FORCEABLE = Set.of("mpegts", "mov", "mp4", "matroska", "webm", "ogg", "flac", "wav");
+  /**
+   * Which demuxers may read chunks, and which of them the record's container hint may force when
+   * probing misses (only demuxers that validate structure: raw ADTS/MP3 demuxers accept any
+   * bytes, which would turn a mislabelled chunk into noise).
+   */
+  record DemuxerPolicy(Set<String> allowed, Set<String> forceable) {
+    static final DemuxerPolicy DEFAULT =
+        new DemuxerPolicy(
+            parseDemuxers(DEFAULT_ALLOWED_DEMUXERS),
+            parseDemuxers("mpegts,mov,mp4,matroska,webm,ogg,flac,wav"));
 
-  private static boolean isForceable(String hint, Set<String> allowed) {
-    return hint != null && FORCEABLE.contains(hint) && allowed.contains(hint);
+    DemuxerPolicy {
+      allowed = Set.copyOf(allowed);
+      forceable = Set.copyOf(forceable);
+      if (!allowed.containsAll(forceable)) {
+        throw new IllegalArgumentException("forceable demuxers must be allowed");
+      }
+    }
   }
 
   static Set<String> parseDemuxers(String commaSeparated) {
@@ -192,7 +226,7 @@ final class SandboxedInput implements AutoCloseable {
       if (!isAllowed(name, allowedDemuxers)) {
         throw new DecodeException(
             DecodeFailure.FORMAT_NOT_ALLOWED,
-            "demuxer '" + name + "' is not allowed for chunks (allowed: " + String.join(",", allowedDemuxers) + ")");
+            "demuxer '" + name + "' is not allowed for chunks (allowed: " + String.join(",", new java.util.TreeSet<>(allowedDemuxers)) + ")");
       }
 
       AVFormatContext oc = avformat_alloc_context();
@@ -201,14 +235,17 @@ final class SandboxedInput implements AutoCloseable {
       oc.io_open(IO_OPEN);
       oc.interrupt_callback().callback(INTERRUPT).opaque(token);
       AVDictionary options = new AVDictionary(null);
-      av_dict_set(options, "format_whitelist", String.join(",", allowedDemuxers), 0);
+      av_dict_set(options, "format_whitelist", String.join(",", new java.util.TreeSet<>(allowedDemuxers)), 0);
       av_dict_set(options, "protocol_whitelist", NO_PROTOCOL, 0);
       av_dict_set(options, "codec_whitelist", CodecAllowList.DECODERS, 0);
       PointerPointer<AVFormatContext> ref = new PointerPointer<>(1);
       ref.put(0, oc);
       PointerPointer<AVDictionary> optionsRef = new PointerPointer<>(1);
       optionsRef.put(0, options);
-      int ret = avformat_open_input(ref, noUrl, format, optionsRef);
+      int ret;
+      try (BytePointer chunkName = new BytePointer(CHUNK_NAME)) {
+        ret = avformat_open_input(ref, chunkName, format, optionsRef);
+      }
       av_dict_free(optionsRef);
       ref.close();
       optionsRef.close();
