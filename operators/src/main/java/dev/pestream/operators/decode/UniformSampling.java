@@ -6,8 +6,9 @@ package dev.pestream.operators.decode;
  *
  * <p>Rule (PE-AV -16-frame models, MODELS.md): of the {@code n} frames of a window, take the
  * {@code K} frames at indices {@code floor(i * (n - 1) / (K - 1))}, {@code i = 0..K-1}: evenly
- * spaced, first and last included; with {@code n < K} some frames repeat. This is numpy's {@code
- * linspace(0, n - 1, K).astype(int)} computed in exact integer arithmetic.
+ * spaced, first and last included; with {@code n < K} some frames repeat. This is the reference's
+ * {@code int(i * (total_frames - 1) / (num_frames - 1))} (perception_models,
+ * core/audio_visual_encoder/transforms.py) in exact integer arithmetic.
  *
  * <p>Frames live on the stream's nominal frame grid: frame {@code j} sits at {@code j / fps}
  * seconds on the stream clock (see {@link FrameRate#gridIndexOf}). Window {@code w} covers
