@@ -4,7 +4,7 @@ import dev.pestream.schemas.DeadLetter;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.Arrays;
-import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import dev.pestream.connectors.flink.RecordTypeInfo;
 import org.apache.flink.util.OutputTag;
 
 /**
@@ -14,7 +14,7 @@ import org.apache.flink.util.OutputTag;
 public final class DeadLetters {
   /** Side output every operator writes its dead letters to. */
   public static final OutputTag<DeadLetter> TAG =
-      new OutputTag<>("dead-letters", new AvroTypeInfo<>(DeadLetter.class));
+      new OutputTag<>("dead-letters", RecordTypeInfo.forRecord(DeadLetter.class));
 
   /** The offending bytes kept in a dead letter are capped at this size. */
   public static final int MAX_PAYLOAD_BYTES = 64 * 1024;

@@ -8,7 +8,7 @@ import java.nio.charset.StandardCharsets;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
-import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import dev.pestream.connectors.flink.RecordTypeInfo;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
@@ -85,6 +85,6 @@ public class ParseRecords<T extends SpecificRecordBase> extends ProcessFunction<
 
   @Override
   public TypeInformation<T> getProducedType() {
-    return new AvroTypeInfo<>(codec.type());
+    return RecordTypeInfo.forRecord(codec.type());
   }
 }

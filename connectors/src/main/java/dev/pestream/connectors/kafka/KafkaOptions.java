@@ -1,0 +1,33 @@
+package dev.pestream.connectors.kafka;
+
+import java.time.Duration;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+
+/** Kafka settings of the job's sources and sinks. */
+public final class KafkaOptions {
+  private KafkaOptions() {}
+
+  public static final ConfigOption<String> BOOTSTRAP_SERVERS =
+      ConfigOptions.key("kafka.bootstrap-servers")
+          .stringType()
+          .defaultValue("localhost:9092")
+          .withDescription("Kafka bootstrap servers (host:port, comma separated).");
+
+  public static final ConfigOption<Duration> TRANSACTION_TIMEOUT =
+      ConfigOptions.key("kafka.transaction-timeout")
+          .durationType()
+          .defaultValue(Duration.ofMinutes(1))
+          .withDescription(
+              "transaction.timeout.ms of exactly-once sinks. Must not exceed the broker's"
+                  + " transaction.max.timeout.ms (15 min by default) and must exceed the"
+                  + " checkpoint interval plus the time to recover from a failure.");
+
+  public static final ConfigOption<String> TRANSACTIONAL_ID_PREFIX =
+      ConfigOptions.key("kafka.transactional-id-prefix")
+          .stringType()
+          .defaultValue("pestream")
+          .withDescription(
+              "Prefix of the transactional ids of exactly-once sinks; unique per job deployment"
+                  + " (two jobs sharing a prefix fence each other).");
+}

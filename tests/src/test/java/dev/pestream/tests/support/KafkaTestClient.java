@@ -1,0 +1,122 @@
+package dev.pestream.tests.support;
+
+import dev.pestream.connectors.kafka.KafkaTopics;
+import dev.pestream.schemas.codec.RecordCodec;
+import dev.pestream.schemas.codec.RecordDecodingException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.apache.avro.specific.SpecificRecordBase;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/** Test-side Kafka access: random topics, producing raw bytes or records, read_committed reads. */
+public final class KafkaTestClient {
+  private final String bootstrapServers;
+
+  public KafkaTestClient(String bootstrapServers) {
+    this.bootstrapServers = bootstrapServers;
+  }
+
+  public String bootstrapServers() {
+    return bootstrapServers;
+  }
+
+  /** Creates a topic with a random name, so tests never see each other's records. */
+  public String newTopic(String prefix, int partitions) {
+    String name = prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+    KafkaTopics.createIfMissing(bootstrapServers, List.of(new KafkaTopics.Spec(name, partitions, false)));
+    return name;
+  }
+
+  public String newCompactedTopic(String prefix) {
+    String name = prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+    KafkaTopics.createIfMissing(bootstrapServers, List.of(new KafkaTopics.Spec(name, 1, true)));
+    return name;
+  }
+
+  public KafkaProducer<byte[], byte[]> producer() {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(2 * 1024 * 1024));
+    return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+  }
+
+  /** Sends raw (key, value) pairs in order and waits until all are acknowledged. */
+  public void sendRaw(String topic, List<byte[][]> keyValues) {
+    try (KafkaProducer<byte[], byte[]> producer = producer()) {
+      for (byte[][] kv : keyValues) {
+        producer.send(new ProducerRecord<>(topic, kv[0], kv[1]));
+      }
+      producer.flush();
+    }
+  }
+
+  public static byte[] utf8(String s) {
+    return s == null ? null : s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Reads every committed record of a topic (isolation.level=read_committed) until {@code
+   * expected} records arrived and no more arrive for {@code quiet}, or {@code timeout} passes.
+   * Returns what it read, so a test can assert on both missing and extra records.
+   */
+  public List<ConsumerRecord<byte[], byte[]>> readCommitted(String topic, int expected, Duration quiet, Duration timeout) {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(4 * 1024 * 1024));
+    List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
+          .map(info -> new TopicPartition(topic, info.partition()))
+          .collect(Collectors.toList());
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      long deadline = System.nanoTime() + timeout.toNanos();
+      long lastArrival = System.nanoTime();
+      while (System.nanoTime() < deadline) {
+        var batch = consumer.poll(Duration.ofMillis(200));
+        batch.forEach(records::add);
+        if (!batch.isEmpty()) {
+          lastArrival = System.nanoTime();
+        }
+        if (records.size() >= expected && System.nanoTime() - lastArrival >= quiet.toNanos()) {
+          break;
+        }
+      }
+    }
+    return records;
+  }
+
+  /** {@link #readCommitted} then decode each value with the codec (a failure fails the test). */
+  public <T extends SpecificRecordBase> List<T> readCommittedRecords(
+      String topic, RecordCodec<T> codec, int expected, Duration quiet, Duration timeout) {
+    List<T> out = new ArrayList<>();
+    for (ConsumerRecord<byte[], byte[]> r : readCommitted(topic, expected, quiet, timeout)) {
+      try {
+        out.add(codec.decode(r.value()));
+      } catch (RecordDecodingException e) {
+        throw new AssertionError("output record at " + r.topic() + "/" + r.partition() + "@" + r.offset()
+            + " is not a valid " + codec.type().getSimpleName() + ": " + e.getMessage(), e);
+      }
+    }
+    return out;
+  }
+}
