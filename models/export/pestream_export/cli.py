@@ -32,7 +32,7 @@ def _export(args):
 
 def _fixture(args):
     from . import fixture
-    fixture.write_fixture(Path(args.out), Path(args.spans_out))
+    fixture.write_fixture(Path(args.out), Path(args.reference_out), Path(args.spans_out))
 
 
 def _bench(args):
@@ -66,7 +66,8 @@ def main(argv=None):
 
     fixture = commands.add_parser("fixture", help="the tiny CI fixture bundle + PyTorch reference outputs")
     fixture.add_argument("--out", default="../bundles/tiny-random")
-    fixture.add_argument("--spans-out", default="../src/test/resources/spans/reference-spans.json")
+    fixture.add_argument("--reference-out", default="../fixtures/tiny-random-pytorch.json")
+    fixture.add_argument("--spans-out", default="../fixtures/span-rule-reference.json")
     fixture.set_defaults(func=_fixture)
 
     bench = commands.add_parser("bench", help="ONNX Runtime vs PyTorch CPU throughput per graph")

@@ -68,6 +68,11 @@ def quiet():
     transformers.logging.set_verbosity_error()
 
 
+def text_graph_key(loaded: LoadedModel, models: list) -> str:
+    """`text_encoder`, or per model kind in a combined bundle (each head names its text graph)."""
+    return TEXT_KEYS[loaded.kind] if len(models) > 1 else "text_encoder"
+
+
 def plan(models: list) -> list:
     """All graphs of the bundle. The first audio model holds audio_codec; another audio model in the
     same bundle must have bit-equal codec weights (then it shares it), otherwise export fails."""
@@ -82,8 +87,7 @@ def plan(models: list) -> list:
             _check_shared_codec(codec_owner, loaded)
         if include_codec:
             codec_owner = loaded
-        text_key = TEXT_KEYS[loaded.kind] if len(models) > 1 else "text_encoder"
-        for graph in graphs.plan_graphs(loaded, text_key, include_codec):
+        for graph in graphs.plan_graphs(loaded, text_graph_key(loaded, models), include_codec):
             if graph.key in roles_seen:
                 raise CheckpointError(f"{graph.key} would come from both {roles_seen[graph.key]} and {loaded.kind}")
             roles_seen[graph.key] = loaded.kind
@@ -186,8 +190,6 @@ def export_bundle(models: list, options: ExportOptions) -> list:
                     report["graphs"][graph.key] = parity.run_graph_check(graph, path, fresh)
                     report["graphs"][graph.key]["bytes"] = onnx_io.file_size(written)
                     entry = {"file": path.name}
-                    if graph.key != graph.role:
-                        entry["role"] = graph.role
                     entry["inputs"] = [_spec_json(s) for s in graph.inputs]
                     entry["outputs"] = [_spec_json(s) for s in graph.outputs]
                     manifest_graphs[graph.key] = entry
@@ -210,12 +212,15 @@ def export_bundle(models: list, options: ExportOptions) -> list:
             report["passed"] = not failures
             report["failures"] = [{"where": w, "minCosine": c} for w, c in failures]
             (directory / "parity.json").write_text(json.dumps(report, indent=2) + "\n")
+            files.append(directory / "parity.json")
             if failures:
                 raise parity.ParityError(
                     f"parity below cos {parity.MIN_COSINE[precision]} ({precision}): "
                     + "; ".join(f"{w} = {c:.6f}" for w, c in failures[:5]) + f" (see {directory / 'parity.json'})")
+            (directory / "export.json").write_text(json.dumps(_export_info(models, precision, report), indent=2) + "\n")
+            files.append(directory / "export.json")
             manifest = _manifest(models, options, precision, manifest_graphs, audio_section,
-                                 {p.name: sha256(p) for p in sorted(files)}, report)
+                                 {p.name: sha256(p) for p in sorted(files)})
             (directory / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
         bundles.append(directory)
     return bundles
@@ -247,15 +252,32 @@ def _codec_overlap(planned, onnx_path: Path):
     return audio, {"receptiveField": field, "measuredOnOnnx": measured}
 
 
-def _manifest(models, options, precision, manifest_graphs, audio_section, files, report) -> dict:
+def _export_info(models, precision, report) -> dict:
+    """What the runtime does not read (its manifest parser rejects unknown fields): provenance."""
+    return {
+        "tool": "models/export (pestream_export)",
+        "precision": precision,
+        "sources": [m.source for m in models],
+        "kinds": [m.kind for m in models],
+        "constantSources": {m.kind: m.sources for m in models},
+        "parity": {"report": "parity.json", "minCosine": report["minCosine"], "passed": report["passed"]},
+        "codecReceptiveField": report.get("codecOverlap", {}).get("receptiveField"),
+        "versions": {"torch": torch.__version__, "transformers": transformers.__version__,
+                     "onnx": onnx.__version__, "onnxruntime": onnxruntime.__version__, "opset": onnx_io.OPSET,
+                     "python": platform.python_version()},
+    }
+
+
+def _manifest(models, options, precision, manifest_graphs, audio_section, files) -> dict:
     first = models[0]
     random_init = first.folder is None
     model_id = options.model_id or ("pestream/" + first.source.replace(":", "-") if random_init
                                     else "+".join(m.folder.name for m in models))
     description = options.description or (
-        f"Random-init export ({first.source}): real PE architecture with RANDOM weights; for tests and "
-        "speed measurements only, its outputs mean nothing." if random_init else
-        "Export of " + ", ".join(f"{m.kind} from {m.folder.name}" for m in models))
+        f"Random-init export ({first.source}, {precision}): real PE architecture with RANDOM weights; for "
+        "tests and speed measurements only, its outputs mean nothing. Provenance: export.json." if random_init
+        else f"{precision} export of " + ", ".join(f"{m.kind} from {m.folder.name}" for m in models)
+        + ". Provenance and parity: export.json, parity.json.")
     manifest = {
         "format": FORMAT,
         "modelId": model_id,
@@ -263,7 +285,6 @@ def _manifest(models, options, precision, manifest_graphs, audio_section, files,
         "license": options.license or _license(models),
         "contract": False,
         "description": description,
-        "precision": precision,
         "files": files,
     }
     if audio_section is not None:
@@ -279,9 +300,7 @@ def _manifest(models, options, precision, manifest_graphs, audio_section, files,
     manifest["embeddingDim"] = dims.pop()
     heads = {}
     for loaded in models:
-        text_key = next(k for k, g in manifest_graphs.items()
-                        if g.get("role", k) == "text_encoder" and k == (TEXT_KEYS[loaded.kind] if len(models) > 1
-                                                                        else "text_encoder"))
+        text_key = text_graph_key(loaded, models)
         for name, (_, scale, bias) in graphs.text_heads(loaded).items():
             head = {"graph": text_key, "output": f"text_{name}", "logitScale": float(scale.item()),
                     "logitBias": float(bias.item())}
@@ -290,16 +309,6 @@ def _manifest(models, options, precision, manifest_graphs, audio_section, files,
             heads[name] = head
     manifest["heads"] = heads
     manifest["graphs"] = manifest_graphs
-    manifest["export"] = {
-        "tool": "models/export (pestream_export)",
-        "sources": [m.source for m in models],
-        "kinds": [m.kind for m in models],
-        "constantSources": {m.kind: m.sources for m in models},
-        "parity": {"report": "parity.json", "minCosine": report["minCosine"], "passed": report["passed"]},
-        "versions": {"torch": torch.__version__, "transformers": transformers.__version__,
-                     "onnx": onnx.__version__, "onnxruntime": onnxruntime.__version__, "opset": onnx_io.OPSET,
-                     "python": platform.python_version()},
-    }
     return manifest
 
 

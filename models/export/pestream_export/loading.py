@@ -238,11 +238,10 @@ def _video_constants(loaded: LoadedModel):
     constants = {
         "imageSize": int(height), "mean": [float(x) for x in mean], "std": [float(x) for x in std],
         "resize": _RESAMPLE_NAMES[resample],
-        "framePolicy": "native" if not num_frames else "uniform",
+        # the job's frame policies: native (every decoded frame) or uniform:K (K evenly spaced per clip)
+        "framePolicy": f"uniform:{int(num_frames)}" if num_frames else "native",
         "frameFeatureDim": int(vision_config.num_labels),
     }
-    if num_frames:
-        constants["framesPerClip"] = int(num_frames)
     return constants, {"imageSize": source, "mean": source, "std": source, "resize": source,
                        "framePolicy": source, "frameFeatureDim": "vision_config.num_labels"}
 

@@ -76,6 +76,7 @@ def export_graph(graph: Graph, example: dict, path: Path, precision: str, shapes
             input_names=[s.name for s in graph.inputs], output_names=[s.name for s in graph.outputs],
             dynamic_shapes=dims)
     _name_dims(program.model, graph)
+    _strip_metadata(program.model)
     program.model.producer_name = "pestream-export"
     external = parameter_bytes(module, 2 if precision == "fp16" else 4) > external_data_threshold
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -95,6 +96,18 @@ def _name_dims(model: ir.Model, graph: Graph):
             if len(value.shape) != len(spec.shape):
                 raise RuntimeError(f"{graph.key}.{spec.name}: exported rank {len(value.shape)} != {len(spec.shape)}")
             value.shape = ir.Shape([d if isinstance(d, int) else ir.SymbolicDim(d) for d in spec.shape])
+
+
+def _strip_metadata(model: ir.Model):
+    """Drops the exporter's per-node debug metadata (torch stack traces, module paths): it is most of
+    a small graph's bytes and nothing reads it."""
+    for node in ir.traversal.RecursiveGraphIterator(model.graph):
+        node.metadata_props.clear()
+        node.doc_string = None
+        for value in node.outputs:
+            value.metadata_props.clear()
+    for value in list(model.graph.inputs) + list(model.graph.outputs) + list(model.graph.initializers.values()):
+        value.metadata_props.clear()
 
 
 def check_io(path: Path, graph: Graph):
