@@ -49,16 +49,15 @@ class ModelSpec:
     config: object
 
 
-def _restore_vision_num_labels(config):
+def restore_vision_num_labels(config):
     """transformers 5.24 builds nested TimmWrapperConfigs from dicts without mapping `num_classes`
-    to `num_labels` (the vision head gets 2 outputs); checkpoints loaded from config.json are not
-    affected. Random-init configs get num_labels = the vision default's own num_classes."""
-    video = getattr(config, "video_config", None)
-    if video is None and hasattr(config, "audio_video_config"):
-        video = config.audio_video_config.video_config
-    if video is None:
-        return config
-    vision = video.vision_config
+    to `num_labels`: the vision head gets 2 outputs, and a PE-AV / PE-Video checkpoint it saved itself
+    no longer loads (size mismatch). num_labels := the config's own num_classes (the default's when
+    the config has none)."""
+    # PeAudioVideoConfig.video_config is a property building a fresh PeVideoConfig: go through
+    # audio_video_config, which holds the encoder configs themselves
+    holder = config.audio_video_config if hasattr(config, "audio_video_config") else config
+    vision = holder.video_config.vision_config
     wanted = getattr(vision, "num_classes", None) or \
         PeVideoEncoderConfig.sub_configs_defaults["vision_config"].init_kwargs["num_classes"]
     if vision.num_labels != wanted:
@@ -82,10 +81,10 @@ NAMED_CONFIGS = {
     "tiny": lambda: [ModelSpec("pe_audio_video", tiny_av_config()), ModelSpec("pe_audio_frame", tiny_frame_config())],
     "tiny-av": lambda: [ModelSpec("pe_audio_video", tiny_av_config())],
     "tiny-frame": lambda: [ModelSpec("pe_audio_frame", tiny_frame_config())],
-    "default-av": lambda: [ModelSpec("pe_audio_video", _restore_vision_num_labels(PeAudioVideoConfig()))],
+    "default-av": lambda: [ModelSpec("pe_audio_video", restore_vision_num_labels(PeAudioVideoConfig()))],
     "default-frame": lambda: [ModelSpec("pe_audio_frame", PeAudioConfig())],
     "default-audio": lambda: [ModelSpec("pe_audio", PeAudioConfig())],
-    "default-video": lambda: [ModelSpec("pe_video", _restore_vision_num_labels(PeVideoConfig()))],
+    "default-video": lambda: [ModelSpec("pe_video", restore_vision_num_labels(PeVideoConfig()))],
 }
 
 

@@ -87,8 +87,11 @@ def load_checkpoint(folder: Path, kind_override: str | None = None) -> LoadedMod
         raise CheckpointError(f"{folder} has no *.safetensors or pytorch_model*.bin weights")
     cls = _model_class(kind)
     try:
-        model, info = cls.from_pretrained(str(folder), local_files_only=True, output_loading_info=True,
-                                          dtype=torch.float32)
+        config = cls.config_class.from_pretrained(str(folder), local_files_only=True)
+        if has_video(kind):
+            configs.restore_vision_num_labels(config)
+        model, info = cls.from_pretrained(str(folder), config=config, local_files_only=True,
+                                          output_loading_info=True, dtype=torch.float32)
     except Exception as e:  # transformers raises several types for a broken folder
         raise CheckpointError(f"{folder}: cannot load as {cls.__name__}: {type(e).__name__}: {e}") from None
     problems = {k: v for k, v in info.items() if k in ("missing_keys", "unexpected_keys", "mismatched_keys") and v}
