@@ -17,10 +17,6 @@ import torch
 from . import exporter, graphs, inputs, loading, onnx_io
 
 
-def unique_parameters(module: torch.nn.Module) -> int:
-    return sum(p.numel() for p in {id(p): p for p in module.parameters()}.values())
-
-
 def _timed(fn, repeats: int) -> float:
     fn()                                            # warm-up (ORT allocations, torch caches)
     best = float("inf")
@@ -67,7 +63,7 @@ def bench_config(name: str, args) -> list:
     rows = []
     for loaded in models:
         loaded.model.set_attn_implementation("eager")
-        print(f"\n{name} / {loaded.kind}: {unique_parameters(loaded.model) / 1e6:.1f} M parameters")
+        print(f"\n{name} / {loaded.kind}: {onnx_io.unique_parameters(loaded.model) / 1e6:.1f} M parameters")
     planned = exporter.plan(models)
     audio = manifest.get("audio", {"hopSamples": 1920, "sampleRate": 48000})
     header = f"{'graph':20s} {'params':>9s} {'onnx':>9s} {'ORT s/call':>11s} {'torch s/call':>12s} {'ORT/torch':>9s}  throughput (ORT | torch)"
@@ -90,7 +86,7 @@ def bench_config(name: str, args) -> list:
         ort_s = _timed(lambda: session.run(None, numpy_feed), args.repeats)
         del session
         gc.collect()
-        row = {"config": name, "graph": graph.key, "parameters": unique_parameters(graph.module), "onnxBytes": size,
+        row = {"config": name, "graph": graph.key, "parameters": onnx_io.unique_parameters(graph.module), "onnxBytes": size,
                "ortSeconds": ort_s, "torchSeconds": torch_s, "ortOverTorchSpeed": torch_s / ort_s, "sizes": sizes}
         rows.append(row)
         print(f"{graph.key:20s} {row['parameters'] / 1e6:8.1f}M {onnx_io.human_bytes(size):>9s} {ort_s:11.3f} "

@@ -1,6 +1,7 @@
 """Command line: `python -m pestream_export {export,fixture,bench} ...` (run from models/export with the
 exporter venv, see README.md)."""
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -40,7 +41,17 @@ def _bench(args):
     bench.run(args)
 
 
+def _deterministic_hashing(argv):
+    """Exports are byte-reproducible only with a fixed string hash seed (transformers iterates a set of
+    layer types while tracing, which orders graph nodes): re-run this process with PYTHONHASHSEED=0."""
+    if os.environ.get("PYTHONHASHSEED") != "0":
+        os.execve(sys.executable, [sys.executable, "-m", "pestream_export", *argv],
+                  {**os.environ, "PYTHONHASHSEED": "0"})
+
+
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    _deterministic_hashing(argv)
     parser = argparse.ArgumentParser(prog="pestream_export", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 

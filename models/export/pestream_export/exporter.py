@@ -171,7 +171,7 @@ def export_bundle(models: list, options: ExportOptions) -> list:
             shutil.rmtree(directory)
         directory.mkdir(parents=True)
         generator = torch.Generator().manual_seed(seed)
-        report = {"precision": precision, "minCosine": parity.MIN_COSINE[precision], "seed": seed,
+        report = {"precision": precision, "threshold": parity.MIN_COSINE[precision], "seed": seed,
                   "graphs": {}, "endToEnd": {}, "rewrites": {}}
         manifest_graphs, files, graph_paths = {}, [], {}
         with attention(models, "eager"):
@@ -189,6 +189,7 @@ def export_bundle(models: list, options: ExportOptions) -> list:
                     fresh = inputs.graph_inputs(graph, generator, **PARITY_SIZES, **kwargs)
                     report["graphs"][graph.key] = parity.run_graph_check(graph, path, fresh)
                     report["graphs"][graph.key]["bytes"] = onnx_io.file_size(written)
+                    report["graphs"][graph.key]["parameters"] = onnx_io.unique_parameters(graph.module)
                     entry = {"file": path.name}
                     entry["inputs"] = [_spec_json(s) for s in graph.inputs]
                     entry["outputs"] = [_spec_json(s) for s in graph.outputs]
@@ -260,7 +261,7 @@ def _export_info(models, precision, report) -> dict:
         "sources": [m.source for m in models],
         "kinds": [m.kind for m in models],
         "constantSources": {m.kind: m.sources for m in models},
-        "parity": {"report": "parity.json", "minCosine": report["minCosine"], "passed": report["passed"]},
+        "parity": {"report": "parity.json", "threshold": report["threshold"], "passed": report["passed"]},
         "codecReceptiveField": report.get("codecOverlap", {}).get("receptiveField"),
         "versions": {"torch": torch.__version__, "transformers": transformers.__version__,
                      "onnx": onnx.__version__, "onnxruntime": onnxruntime.__version__, "opset": onnx_io.OPSET,

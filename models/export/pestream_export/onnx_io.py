@@ -32,6 +32,11 @@ class Float16Graph(nn.Module):
         return tuple(o.float() for o in outputs)
 
 
+def unique_parameters(module: nn.Module) -> int:
+    """Parameters of a module, each shared (tied) tensor counted once."""
+    return sum(p.numel() for p in {id(p): p for p in module.parameters()}.values())
+
+
 def parameter_bytes(module: nn.Module, bytes_per_value: int) -> int:
     seen, total = set(), 0
     for p in list(module.parameters()) + list(module.buffers()):
