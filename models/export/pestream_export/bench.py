@@ -2,8 +2,8 @@
 
 For each named config: export it (fp32, random init) unless --skip-export, then time every graph in
 onnxruntime (CPU EP, --threads intra-op threads) and its torch wrapper (torch.set_num_threads(--threads),
-eager attention: the computation that was exported), one warm-up and --repeats timed runs each, and
-print seconds per call, the ORT/PyTorch speed ratio and throughput (audio frames/s and seconds of
+eager attention: the computation that was exported), one warm-up each and --repeats alternating timed
+runs (best of each), and print seconds per call, the ORT/PyTorch speed ratio and throughput (audio frames/s and seconds of
 audio per second, video frames/s, texts/s). Not a test: run by hand (README.md)."""
 import gc
 import json
@@ -17,14 +17,20 @@ import torch
 from . import exporter, graphs, inputs, loading, onnx_io
 
 
-def _timed(fn, repeats: int) -> float:
-    fn()                                            # warm-up (ORT allocations, torch caches)
-    best = float("inf")
+def _interleaved(torch_fn, ort_fn, repeats: int) -> tuple:
+    """Best time of each after one warm-up each, alternating torch and ORT runs so that load from
+    other processes on a shared machine hits both alike."""
+    torch_fn()
+    ort_fn()
+    best_torch = best_ort = float("inf")
     for _ in range(repeats):
         start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
+        torch_fn()
+        best_torch = min(best_torch, time.perf_counter() - start)
+        start = time.perf_counter()
+        ort_fn()
+        best_ort = min(best_ort, time.perf_counter() - start)
+    return best_torch, best_ort
 
 
 def _workload(graph: graphs.Graph, seconds: float, loaded) -> dict:
@@ -60,6 +66,9 @@ def bench_config(name: str, args) -> list:
     torch.set_num_threads(args.threads)
     options = ort.SessionOptions()
     options.intra_op_num_threads = args.threads
+    # ORT's intra-op threads spin after a run by default and would steal the cores from the next torch
+    # run: spinning off, so the alternating runs do not disturb each other
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     rows = []
     for loaded in models:
         loaded.model.set_attn_implementation("eager")
@@ -77,16 +86,14 @@ def bench_config(name: str, args) -> list:
         for spec in graph.inputs:                   # full-length: no padding in the timed batches
             if spec.dtype == "bool":
                 feed[spec.name] = torch.ones_like(feed[spec.name])
-        with torch.inference_mode():
-            torch_s = _timed(lambda: graph.module(*(feed[s.name] for s in graph.inputs)), args.repeats)
-        # ORT after torch, and its session closed before the next graph: ORT's intra-op threads keep
-        # spinning for a while after a run and would steal the cores from a torch measurement
         session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         numpy_feed = {k: v.numpy() for k, v in feed.items()}
-        ort_s = _timed(lambda: session.run(None, numpy_feed), args.repeats)
+        with torch.inference_mode():
+            torch_s, ort_s = _interleaved(lambda: graph.module(*(feed[s.name] for s in graph.inputs)),
+                                          lambda: session.run(None, numpy_feed), args.repeats)
         del session
         gc.collect()
-        row = {"config": name, "graph": graph.key, "parameters": onnx_io.unique_parameters(graph.module), "onnxBytes": size,
+        row = {"config": name, "graph": graph.key, "parameters": onnx_io.onnx_parameters(path), "onnxBytes": size,
                "ortSeconds": ort_s, "torchSeconds": torch_s, "ortOverTorchSpeed": torch_s / ort_s, "sizes": sizes}
         rows.append(row)
         print(f"{graph.key:20s} {row['parameters'] / 1e6:8.1f}M {onnx_io.human_bytes(size):>9s} {ort_s:11.3f} "

@@ -189,7 +189,7 @@ def export_bundle(models: list, options: ExportOptions) -> list:
                     fresh = inputs.graph_inputs(graph, generator, **PARITY_SIZES, **kwargs)
                     report["graphs"][graph.key] = parity.run_graph_check(graph, path, fresh)
                     report["graphs"][graph.key]["bytes"] = onnx_io.file_size(written)
-                    report["graphs"][graph.key]["parameters"] = onnx_io.unique_parameters(graph.module)
+                    report["graphs"][graph.key]["parameters"] = onnx_io.onnx_parameters(path)
                     entry = {"file": path.name}
                     entry["inputs"] = [_spec_json(s) for s in graph.inputs]
                     entry["outputs"] = [_spec_json(s) for s in graph.outputs]

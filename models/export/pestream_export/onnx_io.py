@@ -32,6 +32,12 @@ class Float16Graph(nn.Module):
         return tuple(o.float() for o in outputs)
 
 
+def onnx_parameters(path: Path) -> int:
+    """Weights a saved graph holds (its initializers' elements): only what the graph uses."""
+    model = onnx.load(str(path), load_external_data=False)
+    return sum(math.prod(i.dims) for i in model.graph.initializer)
+
+
 def unique_parameters(module: nn.Module) -> int:
     """Parameters of a module, each shared (tied) tensor counted once."""
     return sum(p.numel() for p in {id(p): p for p in module.parameters()}.values())
