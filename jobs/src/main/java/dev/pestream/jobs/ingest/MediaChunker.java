@@ -1,10 +1,12 @@
 package dev.pestream.jobs.ingest;
 
+import dev.pestream.operators.decode.CodecAllowList;
 import dev.pestream.operators.decode.FfmpegLog;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.function.BooleanSupplier;
 import org.bytedeco.ffmpeg.avcodec.AVPacket;
+import org.bytedeco.ffmpeg.avformat.AVStream;
 
 /**
  * Cuts one connection to a media source into independently decodable chunks: sources with video
@@ -74,6 +76,14 @@ public final class MediaChunker {
       throws SourceException {
     try {
       if (reader.video() != null && !settings.transcode()) {
+        for (AVStream stream : new AVStream[] {reader.video(), reader.audio()}) {
+          if (stream != null && !CodecAllowList.allowsCodec(stream.codecpar().codec_id())) {
+            throw new SourceException(
+                SourceException.Kind.UNREADABLE,
+                reader.describe() + ": its codec " + RemuxChunker.codecName(stream)
+                    + " is not one the pipeline decodes; re-encode it with --transcode");
+          }
+        }
         return new RemuxChunker(reader, settings, clockOffsetUs, sink);
       }
       return new EncodingChunker(reader, settings, clockOffsetUs, sink);
