@@ -1,6 +1,7 @@
 package dev.pestream.jobs;
 
 import dev.pestream.connectors.deadletter.DeadLetters;
+import dev.pestream.jobs.cli.RunCommand;
 import dev.pestream.connectors.flink.RecordTypeInfo;
 import dev.pestream.connectors.kafka.KafkaInput;
 import dev.pestream.connectors.kafka.ParseRecords;
@@ -93,6 +94,17 @@ public final class PerceptionJob {
       DataStream<DeadLetter> deadLetters) {}
 
   private final PerceptionSettings settings;
+
+  /**
+   * Entry point for {@code flink run} and the Kubernetes operator: the same arguments as {@code
+   * pestream run} ({@code --help} lists every setting).
+   */
+  public static void main(String[] args) {
+    int exit = RunCommand.commandLine().execute(args);
+    if (exit != 0) {
+      throw new IllegalStateException("the perception job did not start (exit code " + exit + ")");
+    }
+  }
 
   public PerceptionJob(PerceptionSettings settings) {
     this.settings = settings;
