@@ -4,13 +4,13 @@ import dev.pestream.jobs.ingest.IngestCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code pestream} command line: {@code pestream ingest ...} (more subcommands to come). */
+/** The {@code pestream} command line: {@code pestream ingest ...}, {@code pestream run ...}. */
 @Command(
     name = "pestream",
     mixinStandardHelpOptions = true,
     version = "pestream 0.1.0",
     description = "PE Stream: real-time perception over media streams (Flink + Kafka + Perception Encoder).",
-    subcommands = {IngestCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {IngestCommand.class, RunCommand.class, CommandLine.HelpCommand.class})
 public class PestreamCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
