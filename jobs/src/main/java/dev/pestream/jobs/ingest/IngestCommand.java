@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.flink.configuration.Configuration;
 import picocli.CommandLine.Command;
@@ -171,11 +173,12 @@ public class IngestCommand implements Callable<Integer> {
       err.println("error: " + e.getMessage());
       return IngestExitCodes.KAFKA_UNAVAILABLE;
     }
-    Thread main = Thread.currentThread();
+    // Ctrl-C: ask the ingestion to stop, and hold the JVM until what was read is flushed.
+    CountDownLatch finished = new CountDownLatch(1);
     Thread hook = new Thread(() -> {
       stop.set(true);
       try {
-        main.join(15_000);
+        finished.await(15, TimeUnit.SECONDS);
       } catch (InterruptedException ignored) {
         Thread.currentThread().interrupt();
       }
@@ -207,10 +210,11 @@ public class IngestCommand implements Callable<Integer> {
       err.println("error: interrupted");
       return IngestExitCodes.INTERNAL_ERROR;
     } finally {
+      finished.countDown();
       try {
         Runtime.getRuntime().removeShutdownHook(hook);
       } catch (IllegalStateException shuttingDown) {
-        // the JVM is exiting: the hook is running and waits for us
+        // the JVM is exiting: the hook is running and has been released
       }
     }
   }

@@ -171,11 +171,14 @@ final class SourceReader implements AutoCloseable {
 
   /**
    * Reads the next packet of the video or audio stream into {@link #packet()}; false at the end
-   * of the source. The previous packet is released.
+   * of the source or once stop is requested. The previous packet is released.
    */
   boolean next() throws SourceException {
     av_packet_unref(packet);
     while (true) {
+      if (stopRequested.getAsBoolean()) {
+        return false;
+      }
       int ret = av_read_frame(context, packet);
       if (ret == AVERROR_EOF) {
         return false;
