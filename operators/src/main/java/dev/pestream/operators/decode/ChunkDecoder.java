@@ -22,9 +22,6 @@ import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_AUDIO;
 import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_VIDEO;
 import static org.bytedeco.ffmpeg.global.avutil.AV_NOPTS_VALUE;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_RGB24;
-import static org.bytedeco.ffmpeg.global.avutil.AV_SAMPLE_FMT_FLT;
-import static org.bytedeco.ffmpeg.global.avutil.av_channel_layout_default;
-import static org.bytedeco.ffmpeg.global.avutil.av_channel_layout_uninit;
 import static org.bytedeco.ffmpeg.global.avutil.av_dict_free;
 import static org.bytedeco.ffmpeg.global.avutil.av_dict_set;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_alloc;
@@ -33,13 +30,9 @@ import static org.bytedeco.ffmpeg.global.avutil.av_frame_get_buffer;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_unref;
 import static org.bytedeco.ffmpeg.global.avutil.av_free;
 import static org.bytedeco.ffmpeg.global.avutil.av_malloc;
-import static org.bytedeco.ffmpeg.global.avutil.av_opt_set_double;
 import static org.bytedeco.ffmpeg.global.avutil.av_rescale;
-import static org.bytedeco.ffmpeg.global.swresample.swr_alloc_set_opts2;
 import static org.bytedeco.ffmpeg.global.swresample.swr_convert;
-import static org.bytedeco.ffmpeg.global.swresample.swr_free;
 import static org.bytedeco.ffmpeg.global.swresample.swr_get_out_samples;
-import static org.bytedeco.ffmpeg.global.swresample.swr_init;
 import static org.bytedeco.ffmpeg.global.swresample.swr_next_pts;
 import static org.bytedeco.ffmpeg.global.swscale.SWS_BILINEAR;
 import static org.bytedeco.ffmpeg.global.swscale.sws_freeContext;
@@ -53,7 +46,6 @@ import org.bytedeco.ffmpeg.avcodec.AVCodecParameters;
 import org.bytedeco.ffmpeg.avcodec.AVPacket;
 import org.bytedeco.ffmpeg.avformat.AVFormatContext;
 import org.bytedeco.ffmpeg.avformat.AVStream;
-import org.bytedeco.ffmpeg.avutil.AVChannelLayout;
 import org.bytedeco.ffmpeg.avutil.AVDictionary;
 import org.bytedeco.ffmpeg.avutil.AVFrame;
 import org.bytedeco.ffmpeg.avutil.AVRational;
@@ -96,6 +88,7 @@ public final class ChunkDecoder implements AutoCloseable {
   private final AVFrame frame;
   private final AVFrame rgb;
   private SwsContext sws;
+  private final MonoResampler resampler = new MonoResampler();
   private BytePointer input;
   private long inputCapacity;
   private FloatPointer audioOut;
@@ -233,6 +226,7 @@ public final class ChunkDecoder implements AutoCloseable {
     av_packet_free(packet);
     av_frame_free(frame);
     av_frame_free(rgb);
+    resampler.close();
     if (sws != null) {
       sws_freeContext(sws);
     }
@@ -264,10 +258,8 @@ public final class ChunkDecoder implements AutoCloseable {
 
     private AVStream audioStream;
     private AVCodecContext audioCodec;
-    private SwrContext swr;
+    private SwrContext swr; // the decoder's resampler, once this chunk's audio has started
     private int swrInRate;
-    private int swrInFormat = -1;
-    private AVChannelLayout swrInLayout;
     private long firstAudioUs = Long.MIN_VALUE;
     private long audioStartSample;
     private int audioSamples;
@@ -539,12 +531,12 @@ public final class ChunkDecoder implements AutoCloseable {
       long ts = frame.best_effort_timestamp();
       long us = ts == AV_NOPTS_VALUE ? Long.MIN_VALUE : toStreamUs(ts, audioStream.time_base());
       if (swr == null) {
-        openResampler();
+        resampler.start(frame);
+        swr = resampler.context();
+        swrInRate = resampler.inputRate();
         firstAudioUs = us == Long.MIN_VALUE ? startUs : us;
         audioStartSample = AudioClock.sampleIndexOf(firstAudioUs);
-      } else if (frame.sample_rate() != swrInRate
-          || frame.format() != swrInFormat
-          || org.bytedeco.ffmpeg.global.avutil.av_channel_layout_compare(frame.ch_layout(), swrInLayout) != 0) {
+      } else if (!resampler.matches(frame)) {
         throw new DecodeException(DecodeFailure.CORRUPT, "the audio format changes inside the chunk");
       }
       if (us != Long.MIN_VALUE) {
@@ -556,31 +548,6 @@ public final class ChunkDecoder implements AutoCloseable {
       }
       int capacity = swr_get_out_samples(swr, frame.nb_samples());
       convert(frame.extended_data(), frame.nb_samples(), capacity);
-    }
-
-    private void openResampler() throws DecodeException {
-      swrInRate = frame.sample_rate();
-      swrInFormat = frame.format();
-      swrInLayout = new AVChannelLayout();
-      org.bytedeco.ffmpeg.global.avutil.av_channel_layout_copy(swrInLayout, frame.ch_layout());
-      swr = new SwrContext(null);
-      int ret;
-      try (AVChannelLayout mono = new AVChannelLayout()) {
-        av_channel_layout_default(mono, 1);
-        ret = swr_alloc_set_opts2(
-            swr, mono, AV_SAMPLE_FMT_FLT, AudioClock.SAMPLE_RATE, swrInLayout, swrInFormat, swrInRate, 0, null);
-        av_channel_layout_uninit(mono);
-      }
-      if (ret < 0 || swr.isNull()) {
-        swr = null;
-        throw new DecodeException(DecodeFailure.CORRUPT, "unsupported audio format: " + FfmpegErrors.describe(ret));
-      }
-      av_opt_set_double(swr, "min_comp", 0.001, 0);
-      av_opt_set_double(swr, "min_hard_comp", 0.001, 0);
-      ret = swr_init(swr);
-      if (ret < 0) {
-        throw new DecodeException(DecodeFailure.CORRUPT, "cannot resample the audio: " + FfmpegErrors.describe(ret));
-      }
     }
 
     private void flushResampler() throws DecodeException {
@@ -684,13 +651,7 @@ public final class ChunkDecoder implements AutoCloseable {
       if (audioCodec != null) {
         avcodec_free_context(audioCodec);
       }
-      if (swr != null) {
-        swr_free(swr);
-      }
-      if (swrInLayout != null) {
-        av_channel_layout_uninit(swrInLayout);
-        swrInLayout.close();
-      }
+
     }
   }
 }

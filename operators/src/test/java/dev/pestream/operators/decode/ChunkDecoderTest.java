@@ -118,6 +118,23 @@ class ChunkDecoderTest {
   }
 
   @Test
+  void nothingLeaksFromOneChunkIntoTheNext() throws Exception {
+    // The decoder keeps its resampler and scaler across chunks: the second chunk must decode
+    // exactly as it does on a fresh decoder.
+    byte[] loud = SyntheticMedia.generate(SyntheticMedia.spec().container(Container.MPEGTS).duration(0.5).tone(0, 0.5, 3000), dir);
+    byte[] quiet = SyntheticMedia.generate(SyntheticMedia.spec().container(Container.MPEGTS).duration(0.5).tone(0.3, 0.5, 200), dir);
+    DecodedChunk afterLoud;
+    try (ChunkDecoder used = new ChunkDecoder(DecodeLimits.defaults(), new FramePolicy.Native(), PRE)) {
+      used.decode(loud, 0);
+      afterLoud = used.decode(quiet, 500_000);
+    }
+    DecodedChunk fresh = decoder.decode(quiet, 500_000);
+    assertThat(afterLoud.audio).isEqualTo(fresh.audio);
+    assertThat(afterLoud.audioStartSample).isEqualTo(fresh.audioStartSample);
+    assertThat(afterLoud.pixels).isEqualTo(fresh.pixels);
+  }
+
+  @Test
   void framesKeepTheirColourAndTimeInOrder() throws Exception {
     byte[] bytes =
         SyntheticMedia.generate(
