@@ -7,6 +7,7 @@ import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV420P;
 import dev.pestream.operators.decode.ChunkDecoder;
 import dev.pestream.operators.decode.DecodeLimits;
 import dev.pestream.operators.decode.DecodedChunk;
+import dev.pestream.operators.decode.FfmpegLog;
 import dev.pestream.operators.decode.FramePolicy;
 import dev.pestream.operators.decode.VideoPreprocessing;
 import java.io.IOException;
@@ -63,6 +64,7 @@ public final class DecodeBenchmark {
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
+    FfmpegLog.install(); // as in the job: FFmpeg's chatter to SLF4J, not stderr
     Path work = Files.createDirectories(Path.of("target", "decode-bench"));
     if (clip == null) {
       clip = work.resolve("busy-" + seconds + "s.mp4");

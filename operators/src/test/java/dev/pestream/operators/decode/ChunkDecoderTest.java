@@ -150,6 +150,22 @@ class ChunkDecoderTest {
   }
 
   @Test
+  void reorderedFramesComeOutInPresentationOrder() throws Exception {
+    for (Container c : new Container[] {Container.MPEGTS, Container.MATROSKA, Container.MP4_MOOV_AT_END}) {
+      byte[] bytes =
+          SyntheticMedia.generate(SyntheticMedia.spec().container(c).noAudio().duration(1).bFrames(2)
+              .videoCodec(org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_MPEG4).colours(i -> (i * 5) % 8), dir);
+      DecodedChunk out = decoder.decode(bytes, 0, 0, c.muxer);
+      assertThat(out.frameCount()).as(c.name()).isEqualTo(25);
+      long first = out.framePtsUs[0];
+      for (int f = 0; f < 25; f++) {
+        assertThat(out.framePtsUs[f] - first).as(c + " frame " + f).isEqualTo(40_000L * f);
+        assertThat(DecodedMedia.paletteIndexOf(out, f, PRE)).as(c + " frame " + f).isEqualTo((f * 5) % 8);
+      }
+    }
+  }
+
+  @Test
   void normalisesWithTheGivenMeanAndStd() throws Exception {
     byte[] bytes =
         SyntheticMedia.generate(SyntheticMedia.spec().container(Container.MATROSKA).noAudio().duration(0.2).colours(i -> 6), dir);

@@ -78,6 +78,8 @@ public final class SyntheticMedia {
      * own on scene changes; MPEG-4 part 2 keeps exactly {@link #gopFrames}.
      */
     public int videoCodec = AV_CODEC_ID_H264;
+    /** B-frames between reference frames (MPEG-4 part 2 only; OpenH264 has none). */
+    public int bFrames;
     public final List<Tone> tones = new ArrayList<>();
     /** Palette index of each frame: {@code colourOf(frame)}; default cycles the palette. */
     public java.util.function.IntUnaryOperator colourOf = i -> i % PALETTE.length;
@@ -130,6 +132,11 @@ public final class SyntheticMedia {
 
     public Spec noVideo() {
       video = false;
+      return this;
+    }
+
+    public Spec bFrames(int n) {
+      bFrames = n;
       return this;
     }
 
@@ -203,6 +210,7 @@ public final class SyntheticMedia {
         r.setVideoCodec(spec.videoCodec);
         if (spec.videoCodec == AV_CODEC_ID_MPEG4) {
           r.setVideoOption("sc_threshold", "1000000000"); // no scene-change keyframes: exact GOPs
+          r.setVideoOption("bf", Integer.toString(spec.bFrames));
         }
       }
     }
