@@ -29,13 +29,12 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.streaming.api.operators.ProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Coverage-guided fuzzing of the decode stage ({@link DecodeStage} → {@link ChunkDecoder},
@@ -85,10 +84,7 @@ class DecodeStageFuzzTest {
   static void openStage() throws Exception {
     blobRoot = Files.createTempDirectory("fuzz-blobs");
     blobs = new BlobStore(blobRoot.toUri());
-    DecodeStage stage = new DecodeStage(LIMITS, new FramePolicy.Native(), PREPROCESSING, blobRoot.toUri());
-    harness = new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(stage));
-    harness.setup(TypeInformation.of(DecodedChunk.class).createSerializer(harness.getExecutionConfig().getSerializerConfig()));
-    harness.open();
+    harness = DecodeStageTest.open(new DecodeStage(LIMITS, new FramePolicy.Native(), PREPROCESSING, blobRoot.toUri()));
   }
 
   @AfterAll
@@ -132,7 +128,7 @@ class DecodeStageFuzzTest {
     return List.of(HINTS).indexOf(demuxer);
   }
 
-  @org.junit.jupiter.params.provider.MethodSource
+  @MethodSource
   @FuzzTest(maxDuration = "10m")
   void decodeStage(
       byte @NotNull @WithLength(max = MAX_INPUT_BYTES) [] payload,

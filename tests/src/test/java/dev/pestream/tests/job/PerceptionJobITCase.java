@@ -79,12 +79,7 @@ class PerceptionJobITCase {
   @Test
   void embeddingsSpansTagsAndLiveRulesExactlyOnce(KafkaTestClient kafka) throws Exception {
     Path bundle = ContractBundle.materialize(scratch.resolve("bundle"));
-    Map<String, String> topics = new HashMap<>();
-    for (String t : List.of("chunks", "embeddings", "spans", "alerts", "tags", "captions", "dead-letters")) {
-      topics.put("topics." + t, kafka.newTopic(t, 2));
-    }
-    topics.put("topics.alert-rules", kafka.newCompactedTopic("rules"));
-    topics.put("topics.tag-vocabularies", kafka.newCompactedTopic("vocabularies"));
+    Map<String, String> topics = kafka.newJobTopics("", 2);
     Map<String, String> settings = new HashMap<>(topics);
     settings.put("kafka.bootstrap-servers", kafka.bootstrapServers());
     settings.put("kafka.transactional-id-prefix", "it-" + topics.get("topics.embeddings"));

@@ -81,12 +81,7 @@ class HostileInputITCase {
   @Test
   void garbageOnEveryInputTopicIsDeadLetteredAndTheJobCarriesOn(KafkaTestClient kafka) throws Exception {
     Path bundle = ContractBundle.materialize(scratch.resolve("bundle"));
-    Map<String, String> settings = new HashMap<>();
-    for (String t : List.of("chunks", "embeddings", "spans", "alerts", "tags", "captions", "dead-letters")) {
-      settings.put("topics." + t, kafka.newTopic(t, 2));
-    }
-    settings.put(RULES, kafka.newCompactedTopic("rules"));
-    settings.put(VOCABULARIES, kafka.newCompactedTopic("vocabularies"));
+    Map<String, String> settings = new HashMap<>(kafka.newJobTopics("", 2));
     settings.put("kafka.bootstrap-servers", kafka.bootstrapServers());
     settings.put("kafka.transactional-id-prefix", "hostile-" + settings.get(CHUNKS));
     settings.put("kafka.max-record-size", MAX_RECORD_BYTES + " b");

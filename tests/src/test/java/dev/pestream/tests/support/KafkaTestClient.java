@@ -7,7 +7,9 @@ import dev.pestream.schemas.codec.RecordDecodingException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
@@ -42,6 +44,21 @@ public final class KafkaTestClient {
     String name = prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
     KafkaTopics.createIfMissing(bootstrapServers, List.of(new KafkaTopics.Spec(name, partitions, false)));
     return name;
+  }
+
+  /**
+   * New topics for every topic setting of the perception job ({@code topics.*} keys, names
+   * starting with {@code prefix}): data topics with {@code partitions}, the control topics
+   * compacted.
+   */
+  public Map<String, String> newJobTopics(String prefix, int partitions) {
+    Map<String, String> topics = new LinkedHashMap<>();
+    for (String t : List.of("chunks", "embeddings", "spans", "alerts", "tags", "captions", "dead-letters")) {
+      topics.put("topics." + t, newTopic(prefix + t, partitions));
+    }
+    topics.put("topics.alert-rules", newCompactedTopic(prefix + "rules"));
+    topics.put("topics.tag-vocabularies", newCompactedTopic(prefix + "vocabularies"));
+    return topics;
   }
 
   public String newCompactedTopic(String prefix) {
