@@ -20,7 +20,6 @@ import dev.pestream.schemas.EventSpan;
 import dev.pestream.schemas.MediaChunk;
 import dev.pestream.schemas.Modality;
 import dev.pestream.schemas.SpanState;
-import dev.pestream.schemas.TagAction;
 import dev.pestream.schemas.TagEvent;
 import dev.pestream.schemas.TagVocabulary;
 import dev.pestream.schemas.codec.RecordCodec;

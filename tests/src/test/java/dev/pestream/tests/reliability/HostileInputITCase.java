@@ -2,6 +2,7 @@ package dev.pestream.tests.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pestream.connectors.deadletter.DeadLetters;
 import dev.pestream.connectors.kafka.ParseRecords;
 import dev.pestream.jobs.KafkaEndpoints;
 import dev.pestream.jobs.PerceptionJob;
@@ -9,9 +10,6 @@ import dev.pestream.jobs.PerceptionSettings;
 import dev.pestream.jobs.config.JobConfig;
 import dev.pestream.models.ContractBundle;
 import dev.pestream.operators.alerts.ControlRecords;
-import dev.pestream.operators.decode.DecodeStage;
-import dev.pestream.operators.spans.SpanScorer;
-import dev.pestream.operators.tags.TagTracker;
 import dev.pestream.schemas.Alert;
 import dev.pestream.schemas.AlertRule;
 import dev.pestream.schemas.DeadLetter;
@@ -139,6 +137,13 @@ class HostileInputITCase {
           Map.entry("colours/tags/INVALID_TAG_VOCABULARY", 1L),
           Map.entry("nothing/tags/INVALID_TAG_VOCABULARY", 1L))));
       assertThat(letters).hasSize(expectedLetters);
+      assertThat(letters).filteredOn(l -> l.getStage().equals(ParseRecords.STAGE))
+          .allSatisfy(l -> assertThat(l.getOriginOffset()).as("origin offset").isNotNull());
+      DeadLetter oversized = letters.stream()
+          .filter(l -> l.getErrorClass().equals("TOO_LARGE") && l.getOriginTopic().equals(settings.get(CHUNKS)))
+          .findFirst().orElseThrow();
+      assertThat(oversized.getPayloadSize()).isGreaterThan(MAX_RECORD_BYTES);
+      assertThat(oversized.getPayload().remaining()).as("kept bytes are capped").isEqualTo(DeadLetters.MAX_PAYLOAD_BYTES);
 
       // The rule and vocabulary sent before the garbage (and re-sent broken under the same ids) still work.
       List<Alert> alerts = kafka.readCommittedRecords(settings.get("topics.alerts"), RecordCodec.of(Alert.class), 1,
