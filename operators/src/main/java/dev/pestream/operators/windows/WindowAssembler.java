@@ -1,0 +1,211 @@
+package dev.pestream.operators.windows;
+
+import dev.pestream.operators.encode.EncodedChunk;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.TimerService;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * Per stream, turns in-order encoded chunks into sliding windows on the stream clock. Per-frame
+ * features are kept in keyed state until no open window needs them, so overlapping windows reuse
+ * them and no frame is encoded twice. A window is emitted as soon as the stream has covered its
+ * end. A gap closes the open windows early (truncated at the last data before the hole) rather
+ * than splicing audio or video across it; the end of a bounded input and an idle stream do the
+ * same.
+ */
+public class WindowAssembler extends KeyedProcessFunction<String, EncodedChunk, WindowInput> {
+  private static final long serialVersionUID = 1L;
+
+  public static final String METRIC_WINDOWS = "windowsAssembled";
+  public static final String METRIC_TRUNCATED = "windowsTruncated";
+  static final String AUDIO_FRAMES_STATE = "audio-frames";
+  static final String VIDEO_FRAMES_STATE = "video-frames";
+
+  private final WindowGrid grid;
+  private final long idleTimeoutMs;
+
+  private transient MapState<Long, float[]> audioFrames;
+  private transient MapState<Long, float[]> videoFrames;
+  private transient ValueState<AssemblerProgress> progress;
+  private transient Counter windows;
+  private transient Counter truncated;
+
+  /**
+   * @param idleTimeout flush the open windows of a stream that sent nothing for this long
+   *     (processing time); {@link Duration#ZERO} disables it
+   */
+  public WindowAssembler(WindowGrid grid, Duration idleTimeout) {
+    this.grid = grid;
+    this.idleTimeoutMs = idleTimeout.toMillis();
+  }
+
+  @Override
+  public void open(OpenContext openContext) {
+    TypeInformation<float[]> floats = PrimitiveArrayTypeInfo.FLOAT_PRIMITIVE_ARRAY_TYPE_INFO;
+    audioFrames = getRuntimeContext().getMapState(new MapStateDescriptor<>(AUDIO_FRAMES_STATE, Types.LONG, floats));
+    videoFrames = getRuntimeContext().getMapState(new MapStateDescriptor<>(VIDEO_FRAMES_STATE, Types.LONG, floats));
+    progress = getRuntimeContext().getState(
+        new ValueStateDescriptor<>("progress", TypeInformation.of(AssemblerProgress.class)));
+    windows = getRuntimeContext().getMetricGroup().counter(METRIC_WINDOWS);
+    truncated = getRuntimeContext().getMetricGroup().counter(METRIC_TRUNCATED);
+  }
+
+  @Override
+  public void processElement(EncodedChunk chunk, Context ctx, Collector<WindowInput> out) throws Exception {
+    AssemblerProgress p = progress.value();
+    if (p == null) {
+      p = new AssemblerProgress();
+      startSegment(p, chunk.startUs);
+      // Fires when a bounded input ends (the final watermark), closing the last windows.
+      ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
+    } else if (chunk.gapBefore || p.segmentClosed) {
+      flush(ctx.getCurrentKey(), p, out);
+      startSegment(p, chunk.startUs);
+    }
+    p.audioFeatureDim = chunk.audioFeatureDim;
+    p.frameFeatureDim = chunk.frameFeatureDim;
+    p.latestIngestTimeMs = Math.max(p.latestIngestTimeMs, chunk.ingestTimeMs);
+    for (int i = 0; i < chunk.audioFrameCount; i++) {
+      long frame = chunk.firstAudioFrame + i;
+      if (frame >= 0) {
+        audioFrames.put(frame, chunk.audioFrame(i));
+      }
+    }
+    for (int i = 0; i < chunk.videoPtsUs.length; i++) {
+      videoFrames.put(chunk.videoPtsUs[i], chunk.videoFrame(i));
+    }
+    p.coveredUntilUs = Math.max(p.coveredUntilUs, chunk.endUs);
+    while (grid.endUs(p.nextWindow) <= p.coveredUntilUs) {
+      out.collect(assemble(ctx.getCurrentKey(), p, p.nextWindow, grid.endUs(p.nextWindow)));
+      windows.inc();
+      p.nextWindow++;
+      prune(grid.startUs(p.nextWindow));
+    }
+    if (idleTimeoutMs > 0) {
+      TimerService timers = ctx.timerService();
+      p.lastArrivalMs = timers.currentProcessingTime();
+      timers.registerProcessingTimeTimer(p.lastArrivalMs + idleTimeoutMs);
+    }
+    progress.update(p);
+  }
+
+  @Override
+  public void onTimer(long timestamp, OnTimerContext ctx, Collector<WindowInput> out) throws Exception {
+    AssemblerProgress p = progress.value();
+    if (p == null || p.segmentClosed) {
+      return;
+    }
+    boolean endOfInput = timestamp == Long.MAX_VALUE;
+    boolean idle = !endOfInput && timestamp >= p.lastArrivalMs + idleTimeoutMs;
+    if (endOfInput || idle) {
+      flush(ctx.getCurrentKey(), p, out);
+      p.segmentClosed = true;
+      progress.update(p);
+    }
+  }
+
+  /** Emits every window that started before the covered end, truncated there, and forgets the frames. */
+  private void flush(String streamId, AssemblerProgress p, Collector<WindowInput> out) throws Exception {
+    while (grid.startUs(p.nextWindow) < p.coveredUntilUs) {
+      WindowInput window = assemble(streamId, p, p.nextWindow, p.coveredUntilUs);
+      window.truncated = true;
+      out.collect(window);
+      windows.inc();
+      truncated.inc();
+      p.nextWindow++;
+    }
+    audioFrames.clear();
+    videoFrames.clear();
+  }
+
+  private void startSegment(AssemblerProgress p, long startUs) {
+    p.segmentStartUs = Math.max(0, startUs);
+    p.coveredUntilUs = p.segmentStartUs;
+    // A window index is emitted at most once: those flushed before a gap are not reopened.
+    p.nextWindow = Math.max(p.nextWindow, grid.firstWindowEndingAfter(p.segmentStartUs));
+    p.segmentClosed = false;
+  }
+
+  private WindowInput assemble(String streamId, AssemblerProgress p, long window, long endUs) throws Exception {
+    long dataStart = Math.max(grid.startUs(window), p.segmentStartUs);
+    WindowInput w = new WindowInput();
+    w.streamId = streamId;
+    w.window = window;
+    w.startUs = grid.startUs(window);
+    w.endUs = endUs;
+    w.truncated = dataStart > w.startUs || endUs < grid.endUs(window);
+    w.ingestTimeMs = p.latestIngestTimeMs;
+    w.audioFeatureDim = p.audioFeatureDim;
+    w.frameFeatureDim = p.frameFeatureDim;
+
+    long firstFrame = ceilDiv(dataStart, grid.frameUs());
+    long endFrame = ceilDiv(endUs, grid.frameUs());
+    List<float[]> audio = new ArrayList<>();
+    long first = -1;
+    for (long f = firstFrame; f < endFrame; f++) {
+      float[] features = audioFrames.get(f);
+      if (features != null) {
+        if (first < 0) {
+          first = f;
+        }
+        audio.add(features);
+      }
+    }
+    w.firstAudioFrame = Math.max(first, firstFrame);
+    w.audioFrameCount = audio.size();
+    w.audioFeatures = flatten(audio, p.audioFeatureDim);
+
+    TreeMap<Long, float[]> video = new TreeMap<>();
+    for (Map.Entry<Long, float[]> e : videoFrames.entries()) {
+      if (e.getKey() >= dataStart && e.getKey() < endUs) {
+        video.put(e.getKey(), e.getValue());
+      }
+    }
+    w.videoFrameCount = video.size();
+    w.videoPtsUs = video.keySet().stream().mapToLong(Long::longValue).toArray();
+    w.videoFeatures = flatten(new ArrayList<>(video.values()), p.frameFeatureDim);
+    return w;
+  }
+
+  /** Drops frames that no window from {@code keepFromUs} on needs. */
+  private void prune(long keepFromUs) throws Exception {
+    long keepFromFrame = ceilDiv(keepFromUs, grid.frameUs());
+    for (Iterator<Long> it = audioFrames.keys().iterator(); it.hasNext(); ) {
+      if (it.next() < keepFromFrame) {
+        it.remove();
+      }
+    }
+    for (Iterator<Long> it = videoFrames.keys().iterator(); it.hasNext(); ) {
+      if (it.next() < keepFromUs) {
+        it.remove();
+      }
+    }
+  }
+
+  private static float[] flatten(List<float[]> rows, int dim) {
+    float[] flat = new float[rows.size() * dim];
+    for (int i = 0; i < rows.size(); i++) {
+      System.arraycopy(rows.get(i), 0, flat, i * dim, dim);
+    }
+    return flat;
+  }
+
+  private static long ceilDiv(long a, long b) {
+    return -Math.floorDiv(-a, b);
+  }
+}
