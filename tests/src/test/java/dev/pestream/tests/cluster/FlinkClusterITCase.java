@@ -23,7 +23,7 @@ import dev.pestream.tests.support.cluster.FlinkRestClient;
 import dev.pestream.tests.support.cluster.FlinkRestClient.JarRun;
 import dev.pestream.tests.support.cluster.Poll;
 import dev.pestream.tests.support.cluster.PrometheusScrape;
-import java.nio.file.Files;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,6 +40,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -71,6 +72,7 @@ class FlinkClusterITCase {
 
   private static String jarId;
   private final List<String> jobsToCancel = new ArrayList<>();
+  private long testStarted;
 
   @BeforeAll
   static void uploadJobJar(FlinkProcessCluster cluster) {
@@ -82,6 +84,7 @@ class FlinkClusterITCase {
   /** Every test starts on a cluster of two registered TaskManagers with no job running. */
   @BeforeEach
   void fullCluster(FlinkProcessCluster cluster) {
+    testStarted = System.nanoTime();
     while (cluster.taskManagers().size() < TASK_MANAGERS) {
       cluster.startTaskManager();
     }
@@ -91,7 +94,8 @@ class FlinkClusterITCase {
   }
 
   @AfterEach
-  void cancelJobs(FlinkProcessCluster cluster) {
+  void cancelJobs(FlinkProcessCluster cluster, TestInfo test) {
+    System.out.printf("[cluster] %s: %.1f s%n", test.getDisplayName(), (System.nanoTime() - testStarted) / 1e9);
     for (String jobId : jobsToCancel) {
       if (!FlinkRestClient.TERMINAL_STATES.contains(cluster.rest().jobState(jobId))) {
         cluster.rest().cancel(jobId, JOB_START);
@@ -102,7 +106,6 @@ class FlinkClusterITCase {
   @Test
   void jobJarSubmittedOverRestCopiesEveryChunkExactlyOnceWithLiveMetrics(FlinkProcessCluster cluster,
       KafkaTestClient kafka) {
-    long started = System.nanoTime();
     Topics topics = Topics.create(kafka);
     List<MediaChunk> first = Chunks.interleaved(4, 0, 50);
     List<byte[][]> firstRecords = Chunks.keyValues(first);
@@ -154,13 +157,11 @@ class FlinkClusterITCase {
         Duration.ofSeconds(1), OUTPUTS);
     assertThat(letters).extracting(DeadLetter::getErrorClass).containsExactlyInAnyOrder("NOT_SINGLE_OBJECT", "EMPTY");
     assertThat(letters).allSatisfy(l -> assertThat(l.getOriginTopic()).isEqualTo(topics.in));
-    System.out.printf("[cluster] submit over REST + metrics: %.1f s%n", (System.nanoTime() - started) / 1e9);
   }
 
   @Test
   void killedTaskManagerIsReplacedAndTheJobRecoversFromItsCheckpointExactlyOnce(FlinkProcessCluster cluster,
       KafkaTestClient kafka) throws Exception {
-    long started = System.nanoTime();
     Topics topics = Topics.create(kafka);
     List<MediaChunk> chunks = Chunks.interleaved(4, 0, 500);
     List<byte[][]> records = Chunks.keyValues(chunks);
@@ -202,13 +203,11 @@ class FlinkClusterITCase {
       assertThat(kafka.readCommittedRecords(topics.deadLetters, DEAD_LETTERS, badRecords, Duration.ofSeconds(1),
           OUTPUTS)).hasSize(badRecords);
     }
-    System.out.printf("[cluster] TaskManager kill and recovery: %.1f s%n", (System.nanoTime() - started) / 1e9);
   }
 
   @Test
   void savepointStopAndRestartWithANewVersionLosesAndRepeatsNothing(FlinkProcessCluster cluster,
       KafkaTestClient kafka) throws Exception {
-    long started = System.nanoTime();
     Topics topics = Topics.create(kafka);
     List<MediaChunk> chunks = Chunks.interleaved(4, 0, 375);
     String groupId = "copy-c-" + topics.suffix;
@@ -218,6 +217,9 @@ class FlinkClusterITCase {
     String v2;
     try (PacedSender sender = new PacedSender(kafka, topics.in, Chunks.keyValues(chunks), 100)) {
       kafka.readCommitted(topics.out, 300, Duration.ZERO, OUTPUTS);
+      String fallback = cluster.rest().triggerSavepoint(v1, cluster.savepointDir(), OUTPUTS);
+      assertThat(Path.of(URI.create(fallback))).as("savepoint taken while the job runs on").isDirectory();
+      assertThat(cluster.rest().jobState(v1)).isEqualTo(FlinkRestClient.RUNNING);
       savepoint = cluster.rest().stopWithSavepoint(v1, cluster.savepointDir(), OUTPUTS);
       assertThat(cluster.rest().awaitJobState(v1, Set.of(FlinkRestClient.FINISHED, FlinkRestClient.FAILED), JOB_START))
           .isEqualTo(FlinkRestClient.FINISHED);
@@ -227,7 +229,7 @@ class FlinkClusterITCase {
           sentAtStop, chunks.size(), savepoint);
       sender.awaitAllSent(OUTPUTS);
     }
-    assertThat(Files.isDirectory(Path.of(java.net.URI.create(savepoint)))).as(savepoint).isTrue();
+    assertThat(Path.of(URI.create(savepoint))).isDirectory();
 
     List<MediaChunk> written = kafka.readCommittedRecords(topics.out, Chunks.CODEC, chunks.size(),
         Duration.ofSeconds(2), OUTPUTS);
@@ -252,7 +254,6 @@ class FlinkClusterITCase {
     JsonNode restored = cluster.rest().checkpoints(v2).path("latest").path("restored");
     assertThat(restored.path("is_savepoint").asBoolean()).as(restored.toString()).isTrue();
     assertThat(restored.path("external_path").asText()).isEqualTo(savepoint);
-    System.out.printf("[cluster] savepoint, stop, restart with new version: %.1f s%n", (System.nanoTime() - started) / 1e9);
   }
 
   /** Runs the uploaded job jar and waits until all its tasks run; the job is cancelled after the test. */

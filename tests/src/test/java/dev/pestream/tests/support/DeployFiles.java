@@ -40,8 +40,7 @@ public final class DeployFiles {
     return config;
   }
 
-  /** A YAML document under deploy/ as maps and lists. */
-  public static Map<String, Object> yaml(String name) {
+  private static Map<String, Object> yaml(String name) {
     try (Reader reader = Files.newBufferedReader(file(name), StandardCharsets.UTF_8)) {
       Map<String, Object> doc = new Yaml().load(reader);
       return doc == null ? Map.of() : doc;

@@ -3,7 +3,6 @@ package dev.pestream.tests.support.cluster;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,7 +12,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +20,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.apache.flink.util.FileUtils;
+import org.apache.flink.util.NetUtils;
 
 /**
  * A standalone Flink session cluster as separate OS processes, from the Maven jars (flink-dist is
@@ -74,6 +74,7 @@ public final class FlinkProcessCluster implements AutoCloseable {
   private static final String BASH_JAVA_UTILS_PREFIX = "BASH_JAVA_UTILS_EXEC_RESULT:";
   private static final Pattern PROMETHEUS_REPORTER =
       Pattern.compile("metrics\\.reporter\\.([^.]+)\\.factory\\.class");
+  private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(120);
   private static final String PROMETHEUS_FACTORY = "org.apache.flink.metrics.prometheus.PrometheusReporterFactory";
 
   /** A running TaskManager process: its resource id (as the REST API lists it) and metrics port. */
@@ -101,7 +102,7 @@ public final class FlinkProcessCluster implements AutoCloseable {
 
   private FlinkProcessCluster(Builder settings) {
     this.settings = settings;
-    this.classpath = settings.classpath != null ? settings.classpath : classpathFromProperty();
+    this.classpath = classpathFromProperty();
   }
 
   public static Builder builder() {
@@ -115,10 +116,6 @@ public final class FlinkProcessCluster implements AutoCloseable {
   /** {@code http://localhost:PORT} of the REST API and web UI. */
   public URI restUrl() {
     return rest.baseUri();
-  }
-
-  public Path workDir() {
-    return workDir;
   }
 
   /** Where savepoints go by default ({@code execution.checkpointing.savepoint-dir}). */
@@ -147,6 +144,7 @@ public final class FlinkProcessCluster implements AutoCloseable {
       workDir = Files.createTempDirectory("pestream-flink-cluster-");
       confDir = Files.createDirectories(workDir.resolve("conf"));
       logDir = Files.createDirectories(workDir.resolve("log"));
+      Files.createDirectories(workDir.resolve("plugins")); // Flink's default plugins dir, relative to the working dir
       shutdownHook = new Thread(this::killAll, "flink-process-cluster-shutdown");
       Runtime.getRuntime().addShutdownHook(shutdownHook);
 
@@ -162,7 +160,7 @@ public final class FlinkProcessCluster implements AutoCloseable {
 
       jobManagerMetricsPort = freePort();
       jobManager = launch("jobmanager", JOB_MANAGER_MAIN, jobManagerResources, processConfig("jobmanager", jobManagerMetricsPort));
-      Poll.until("the JobManager's REST API", settings.startupTimeout, () -> {
+      Poll.until("the JobManager's REST API", STARTUP_TIMEOUT, () -> {
         requireAlive(jobManager, "jobmanager");
         return rest.overview();
       }, overview -> true);
@@ -193,7 +191,7 @@ public final class FlinkProcessCluster implements AutoCloseable {
 
   /** Waits until exactly {@code count} TaskManagers are registered with the JobManager. */
   public void awaitTaskManagers(int count) {
-    Poll.until(count + " registered TaskManagers", settings.startupTimeout, () -> {
+    Poll.until(count + " registered TaskManagers", STARTUP_TIMEOUT, () -> {
       requireAlive(jobManager, "jobmanager");
       return rest.overview().path("taskmanagers").asInt();
     }, registered -> registered == count);
@@ -265,7 +263,7 @@ public final class FlinkProcessCluster implements AutoCloseable {
       shutdownHook = null;
     }
     if (workDir != null && !Boolean.getBoolean(KEEP_DIR_PROPERTY)) {
-      deleteRecursively(workDir);
+      FileUtils.deleteDirectoryQuietly(workDir.toFile());
     }
   }
 
@@ -445,19 +443,10 @@ public final class FlinkProcessCluster implements AutoCloseable {
   }
 
   private static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      socket.setReuseAddress(true);
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException("no free port", e);
-    }
-  }
-
-  private static void deleteRecursively(Path dir) {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException | UncheckedIOException e) {
-      System.err.println("could not remove " + dir + ": " + e.getMessage());
+    try (NetUtils.Port port = NetUtils.getAvailablePort()) {
+      return port.getPort();
+    } catch (Exception e) {
+      throw new IllegalStateException("no free port", e);
     }
   }
 
@@ -466,8 +455,6 @@ public final class FlinkProcessCluster implements AutoCloseable {
     private int taskManagers = 2;
     private int slotsPerTaskManager = 1;
     private final Map<String, String> config = new LinkedHashMap<>();
-    private List<String> classpath;
-    private Duration startupTimeout = Duration.ofSeconds(120);
 
     public Builder taskManagers(int count) {
       if (count < 1) {
@@ -496,23 +483,6 @@ public final class FlinkProcessCluster implements AutoCloseable {
 
     public Builder config(Map<String, String> entries) {
       entries.forEach(this::config);
-      return this;
-    }
-
-    /** The processes' class path; default: the file named by {@value #CLASSPATH_FILE_PROPERTY}. */
-    public Builder classpath(List<String> entries) {
-      if (entries.isEmpty()) {
-        throw new IllegalArgumentException("the class path is empty");
-      }
-      this.classpath = List.copyOf(entries);
-      return this;
-    }
-
-    public Builder startupTimeout(Duration timeout) {
-      if (timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("startup timeout must be positive");
-      }
-      this.startupTimeout = timeout;
       return this;
     }
 

@@ -54,10 +54,6 @@ public final class FlinkRestClient {
       programArgs = List.copyOf(programArgs);
     }
 
-    public JarRun fromSavepoint(String path) {
-      return new JarRun(entryClass, programArgs, parallelism, path);
-    }
-
     ObjectNode toJson() {
       ObjectNode body = JSON.createObjectNode();
       if (entryClass != null) {
