@@ -1,6 +1,8 @@
 package dev.pestream.jobs.config;
 
 import dev.pestream.connectors.kafka.KafkaOptions;
+import dev.pestream.operators.decode.DecodeOptions;
+import dev.pestream.operators.sequence.SequencerOptions;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.Serializable;
@@ -112,10 +114,11 @@ public final class JobConfig implements Serializable {
         || k.contains("api-key") || k.contains("apikey") || k.endsWith(".key") || k.contains("credential");
   }
 
-  /** The documented job options (PerceptionOptions and KafkaOptions), for --help and checks. */
+  /** The documented job options, for --help and checks. */
   public static List<ConfigOption<?>> documentedOptions() {
     List<ConfigOption<?>> options = new ArrayList<>();
-    for (Class<?> holder : List.of(KafkaOptions.class, PerceptionOptions.class)) {
+    for (Class<?> holder : List.of(KafkaOptions.class, PerceptionOptions.class, SequencerOptions.class,
+        DecodeOptions.class)) {
       for (Field f : holder.getFields()) {
         if (Modifier.isStatic(f.getModifiers()) && ConfigOption.class.isAssignableFrom(f.getType())) {
           try {

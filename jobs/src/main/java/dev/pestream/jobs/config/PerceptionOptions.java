@@ -9,7 +9,8 @@ import org.apache.flink.configuration.ConfigOptions;
  * Every setting of the perception job, with its default and meaning. The YAML file uses the same
  * keys (nested maps are flattened with dots); command-line overrides take precedence. Model runtime
  * settings ({@code models.*}) are documented by {@code RuntimeOptions} in the models module and
- * Kafka connection settings by {@code KafkaOptions}; standard Kafka client settings go under
+ * Kafka connection settings by {@code KafkaOptions}, decoding and ordering by {@code DecodeOptions}
+ * and {@code SequencerOptions}; standard Kafka client settings go under
  * {@code kafka.client.*} (e.g. {@code kafka.client.security.protocol}).
  */
 public final class PerceptionOptions {
@@ -52,11 +53,6 @@ public final class PerceptionOptions {
   public static final ConfigOption<List<String>> EMBEDDING_MODALITIES =
       ConfigOptions.key("embeddings.modalities").stringType().asList().defaultValues("audio", "video", "audio_video")
           .withDescription("Which window embeddings to emit: any of audio, video, audio_video (those the bundle has graphs for).");
-
-  // --- decoding -----------------------------------------------------------------------------
-  public static final ConfigOption<String> FRAME_POLICY =
-      ConfigOptions.key("video.frame-policy").stringType().noDefaultValue()
-          .withDescription("Video frame sampling: native (every frame), fps:N, or uniform:K per window. Default: the bundle manifest's.");
 
   // --- spans and alerts ---------------------------------------------------------------------
   public static final ConfigOption<List<String>> PROMPTS =
