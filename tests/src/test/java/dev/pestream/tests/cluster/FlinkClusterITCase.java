@@ -6,6 +6,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pestream.connectors.kafka.ParseRecords;
 import dev.pestream.jobs.CopyChunksJob;
+import dev.pestream.jobs.PerceptionJob;
+import dev.pestream.models.ContractBundle;
+import dev.pestream.models.metrics.ModelMetricNames;
+import dev.pestream.operators.decode.DecodeStage;
+import dev.pestream.schemas.Embedding;
+import dev.pestream.tests.support.ClipScript;
 import dev.pestream.schemas.DeadLetter;
 import dev.pestream.schemas.MediaChunk;
 import dev.pestream.schemas.codec.RecordCodec;
@@ -29,6 +35,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -44,6 +51,7 @@ import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The job jar on a real Flink cluster: one JobManager and two TaskManagers as separate OS
@@ -51,8 +59,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * jar submitted through the REST API, metrics from the Prometheus reporter of deploy/. Outputs are
  * read with isolation.level=read_committed and accounted chunk by chunk: none lost, none twice.
  *
- * <p>The job is {@link CopyChunksJob} (parse → stamp version → exactly-once Kafka sinks, dead
- * letters); {@link #JOB_CLASS} and {@link #jobArgs} are all a test needs to run another job.
+ * <p>The failure tests run {@link CopyChunksJob} (parse → stamp version → exactly-once Kafka
+ * sinks, dead letters), where every output can be traced to one input; {@link #JOB_CLASS} and
+ * {@link #jobArgs} are all they need to run another job. The perception job runs from the same
+ * jar in its own test.
  */
 @ExtendWith({KafkaBrokerExtension.class, KafkaClientLeakCheck.class})
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
@@ -254,6 +264,68 @@ class FlinkClusterITCase {
     JsonNode restored = cluster.rest().checkpoints(v2).path("latest").path("restored");
     assertThat(restored.path("is_savepoint").asBoolean()).as(restored.toString()).isTrue();
     assertThat(restored.path("external_path").asText()).isEqualTo(savepoint);
+  }
+
+  /**
+   * The perception job from the same jar: ONNX Runtime, JavaCPP/FFmpeg and the tokenizer load in
+   * the TaskManagers from their class path (lib/), never from the job jar. Two 6 s streams in;
+   * every window embedding out exactly once; the shared model sessions report their batches.
+   */
+  @Test
+  void perceptionJobRunsFromTheJarWithNativeLibrariesFromLib(FlinkProcessCluster cluster, KafkaTestClient kafka,
+      @TempDir Path scratch) throws Exception {
+    Path bundle = ContractBundle.materialize(scratch.resolve("bundle"));
+    String suffix = UUID.randomUUID().toString().substring(0, 8);
+    Map<String, String> settings = new LinkedHashMap<>();
+    for (String t : List.of("chunks", "embeddings", "spans", "alerts", "tags", "captions", "dead-letters")) {
+      settings.put("topics." + t, kafka.newTopic(t, 2));
+    }
+    settings.put("topics.alert-rules", kafka.newCompactedTopic("rules"));
+    settings.put("topics.tag-vocabularies", kafka.newCompactedTopic("vocabularies"));
+    settings.put("job.group-id", "perception-" + suffix);
+    settings.put("kafka.transactional-id-prefix", "perception-" + suffix);
+    settings.put("job.checkpoint-interval", "500 ms");
+    settings.put("job.parallelism", String.valueOf(PARALLELISM));
+    settings.put("window.length", "2 s");
+    settings.put("window.hop", "1 s");
+    settings.put("window.idle-timeout", "0 s");
+    settings.put("models.providers", "cpu");
+    List<String> args = new ArrayList<>(List.of("--bootstrap", kafka.bootstrapServers(), "--models", bundle.toString()));
+    settings.forEach((key, value) -> args.add("-D" + key + "=" + value));
+
+    String jobId = cluster.rest().runJar(jarId, new JarRun(PerceptionJob.class.getName(), args, PARALLELISM, null));
+    jobsToCancel.add(jobId);
+    cluster.rest().awaitAllTasksRunning(jobId, JOB_START);
+
+    List<ClipScript> streams = List.of(new ClipScript("cam-a", 6, 0).tone(2, 4), new ClipScript("cam-b", 6, 2));
+    List<MediaChunk> chunks = new ArrayList<>();
+    for (ClipScript stream : streams) {
+      for (int seq = 0; seq < stream.chunkCount(); seq++) {
+        chunks.add(stream.chunk(seq, scratch));
+      }
+    }
+    kafka.sendRaw(settings.get("topics.chunks"), Chunks.keyValues(chunks));
+
+    int windowsPerStream = (6 - 2) / 1 + 1;
+    int expected = streams.size() * windowsPerStream * 3; // audio, video, audio_video
+    List<Embedding> embeddings = kafka.readCommittedRecords(settings.get("topics.embeddings"),
+        RecordCodec.of(Embedding.class), expected, Duration.ofSeconds(2), OUTPUTS);
+    Map<String, Long> copies = embeddings.stream().collect(Collectors.groupingBy(
+        e -> e.getStreamId() + "/" + e.getModality() + "/" + e.getWindowStartUs(), Collectors.counting()));
+    System.out.println("[cluster] perception job: " + embeddings.size() + " embeddings, " + copies.size()
+        + " distinct, expected " + expected);
+    assertThat(copies).hasSize(expected).allSatisfy((id, n) -> assertThat(n).as(id).isEqualTo(1));
+
+    Predicate<Map<String, String>> thisJob = labels -> jobId.equals(labels.get("job_id"));
+    PrometheusScrape metrics = PrometheusScrape.of(cluster.metricsEndpoints());
+    assertThat(metrics.sum(operatorMetric(DecodeStage.METRIC_CHUNKS_DECODED), thisJob))
+        .as("chunks decoded by FFmpeg in the TaskManagers").isEqualTo(chunks.size());
+    double batches = metrics.samples().stream()
+        .filter(m -> m.name().startsWith("flink_taskmanager_job_task_operator_")
+            && m.name().contains("_" + ModelMetricNames.GROUP + "_")
+            && m.name().endsWith("_" + ModelMetricNames.BATCHES) && thisJob.test(m.labels()))
+        .mapToDouble(PrometheusScrape.Sample::value).sum();
+    assertThat(batches).as("ONNX Runtime batches run in the TaskManagers").isPositive();
   }
 
   /** Runs the uploaded job jar and waits until all its tasks run; the job is cancelled after the test. */

@@ -68,6 +68,13 @@ public final class FlinkProcessCluster implements AutoCloseable {
       "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
       "--add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED");
 
+  /**
+   * Environment of every process. ONNX Runtime 1.29's POSIX telemetry (on unless this is set)
+   * sends events to Microsoft and crashes the JVM with SIGSEGV at OrtEnvironment creation when the
+   * process's command line is longer than about 4 KB, as a Flink process's is.
+   */
+  static final Map<String, String> PROCESS_ENVIRONMENT = Map.of("ORT_DISABLE_TELEMETRY", "1");
+
   private static final String JOB_MANAGER_MAIN = "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint";
   private static final String TASK_MANAGER_MAIN = "org.apache.flink.runtime.taskexecutor.TaskManagerRunner";
   private static final String BASH_JAVA_UTILS = "org.apache.flink.runtime.util.bash.BashJavaUtils";
@@ -89,6 +96,7 @@ public final class FlinkProcessCluster implements AutoCloseable {
   private final Map<String, String> config = new LinkedHashMap<>();
   private final List<TaskManager> taskManagers = new ArrayList<>();
   private final List<Process> processes = new CopyOnWriteArrayList<>();
+  private final Map<Process, String> processNames = new java.util.concurrent.ConcurrentHashMap<>();
   private Path workDir;
   private Path confDir;
   private Path logDir;
@@ -211,9 +219,11 @@ public final class FlinkProcessCluster implements AutoCloseable {
     }
   }
 
-  /** The last lines of every process log, for a failing test's report. */
+  /** Each process's state and the last lines of every process log, for a failing test's report. */
   public String logTails(int lines) {
     StringBuilder sb = new StringBuilder();
+    processNames.forEach((process, name) -> sb.append(name).append(": ")
+        .append(process.isAlive() ? "running" : "exited with code " + process.exitValue()).append('\n'));
     try (Stream<Path> logs = Files.list(logDir)) {
       for (Path log : logs.sorted().toList()) {
         List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
@@ -380,6 +390,7 @@ public final class FlinkProcessCluster implements AutoCloseable {
     cmd.add(javaExecutable());
     cmd.addAll(resources.jvmArgs());
     cmd.addAll(FLINK_JAVA17_OPTS);
+    cmd.add("-XX:ErrorFile=" + logDir.resolve(name + "-hs_err_pid%p.log"));
     cmd.add("-Dlog.file=" + logDir.resolve(name + ".log"));
     cmd.add("-Dlog4j.configurationFile=" + confDir.resolve("log4j.properties").toUri());
     cmd.add("-Djava.io.tmpdir=" + workDir.resolve("tmp").resolve(name));
@@ -400,9 +411,12 @@ public final class FlinkProcessCluster implements AutoCloseable {
     });
     try {
       Files.createDirectories(workDir.resolve("tmp").resolve(name));
-      Process process = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true)
-          .redirectOutput(logDir.resolve(name + ".out").toFile()).start();
+      ProcessBuilder builder = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true)
+          .redirectOutput(logDir.resolve(name + ".out").toFile());
+      builder.environment().putAll(PROCESS_ENVIRONMENT);
+      Process process = builder.start();
       processes.add(process);
+      processNames.put(process, name);
       return process;
     } catch (IOException e) {
       throw new UncheckedIOException("could not start " + name, e);

@@ -29,9 +29,9 @@ public final class Poll {
         lastError = e;
       }
       if (System.nanoTime() > deadline) {
-        AssertionError timedOut = new AssertionError(
-            "timed out after " + timeout + " waiting for " + what + "; last seen: "
-                + (lastError != null ? lastError : last));
+        String seen = String.valueOf(lastError != null ? lastError : last);
+        AssertionError timedOut = new AssertionError("timed out after " + timeout + " waiting for " + what
+            + "; last seen: " + (seen.length() > 2000 ? seen.substring(0, 2000) + "..." : seen));
         if (lastError != null) {
           timedOut.initCause(lastError);
         }

@@ -39,6 +39,10 @@ public final class PrometheusScrape {
     return new PrometheusScrape(all);
   }
 
+  public List<Sample> samples() {
+    return samples;
+  }
+
   public List<Sample> samples(String name, Predicate<Map<String, String>> labels) {
     return samples.stream().filter(s -> s.name().equals(name) && labels.test(s.labels())).toList();
   }
