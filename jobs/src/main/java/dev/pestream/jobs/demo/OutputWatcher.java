@@ -36,7 +36,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 public final class OutputWatcher implements AutoCloseable {
   /** The output topics by role, in report order. */
   public record Topics(String embeddings, String spans, String alerts, String tags, String captions, String deadLetters) {
-    Map<String, String> byRole() {
+    public Map<String, String> byRole() {
       Map<String, String> m = new LinkedHashMap<>();
       m.put("embeddings", embeddings);
       m.put("spans", spans);
