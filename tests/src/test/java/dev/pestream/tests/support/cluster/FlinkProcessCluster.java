@@ -70,8 +70,9 @@ public final class FlinkProcessCluster implements AutoCloseable {
 
   /**
    * Environment of every process. ONNX Runtime 1.29's POSIX telemetry (on unless this is set)
-   * sends events to Microsoft and crashes the JVM with SIGSEGV at OrtEnvironment creation when the
-   * process's command line is longer than about 4 KB, as a Flink process's is.
+   * sends events to Microsoft, and on a 1 MB-stack thread it crashes the JVM with SIGSEGV at
+   * OrtEnvironment creation when the process's command line is longer than about 4 KB, as a Flink
+   * process's is (deploy/README.md).
    */
   static final Map<String, String> PROCESS_ENVIRONMENT = Map.of("ORT_DISABLE_TELEMETRY", "1");
 
