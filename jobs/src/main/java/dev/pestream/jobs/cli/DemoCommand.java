@@ -31,8 +31,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.flink.api.common.JobStatus;
-import org.apache.flink.configuration.Configuration;
+import dev.pestream.connectors.deadletter.DeadLetters;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
@@ -121,11 +123,12 @@ public final class DemoCommand implements Callable<Integer> {
           ingest(config, file, stop); // bounded run: the job reads what is in Kafka when it starts
         }
       }
-      StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, new Configuration());
+      StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, config.flinkSettings());
       env.enableCheckpointing(config.get(PerceptionOptions.CHECKPOINT_INTERVAL).toMillis());
       new PerceptionJob(settings).build(env, KafkaEndpoints.inputs(config), KafkaEndpoints.outputs(config));
       JobClient job = env.executeAsync("pestream demo");
-      System.out.println("Perception job running on a local Flink MiniCluster (parallelism 2). Live results:");
+      System.out.println("Perception job running on a local Flink MiniCluster (parallelism 2). Live results"
+          + (follow ? ":" : " (all input was ingested before the job started, so alert delays include its start-up):"));
       if (follow) {
         for (Path file : files) {
           Thread t = new Thread(() -> {
@@ -139,23 +142,25 @@ public final class DemoCommand implements Callable<Integer> {
           ingesters.add(t);
         }
       }
+      // a local job's cluster shuts down with the job: follow its result, not its status
+      CompletableFuture<JobExecutionResult> result = job.getJobExecutionResult();
       try (OutputWatcher watcher = new OutputWatcher(broker.bootstrapServers(), config.kafkaClientProperties(),
           topics(config), System.out)) {
-        while (!stop.get() && (follow || !job.getJobStatus().get().isGloballyTerminalState())) {
+        while (!stop.get() && !result.isDone()) {
           watcher.poll(Duration.ofMillis(500));
         }
-        JobStatus status = job.getJobStatus().get();
-        if (!status.isGloballyTerminalState()) {
+        if (!result.isDone()) {
           job.cancel().get();
         }
+        String failure = failure(result);
         watcher.drain(Duration.ofSeconds(2));
         watcher.printSummary();
         if (report != null) {
           JsonReport.write(report, about(settings, bundle), topicMap(config), watcher.records());
           System.out.println("Report: " + report.toAbsolutePath());
         }
-        if (!follow && status != JobStatus.FINISHED) {
-          System.out.println("The job ended " + status.name().toLowerCase(Locale.ROOT) + ".");
+        if (!follow && failure != null) {
+          System.out.println("The job failed: " + failure);
           return 1;
         }
       }
@@ -174,6 +179,10 @@ public final class DemoCommand implements Callable<Integer> {
     s.put(PerceptionOptions.CHECKPOINT_INTERVAL.key(), "1 s");
     s.put(PerceptionOptions.PROMPTS.key(), String.join(";", prompts == null || prompts.isEmpty() ? List.of("beep", "hum") : prompts));
     s.put(PerceptionOptions.IDLE_TIMEOUT.key(), follow ? "30 s" : "0 s");
+    // a failure should end the demo with its error, not restart forever
+    s.put("flink.restart-strategy.type", "fixed-delay");
+    s.put("flink.restart-strategy.fixed-delay.attempts", "2");
+    s.put("flink.restart-strategy.fixed-delay.delay", "2 s");
     return JobConfig.of(s);
   }
 
@@ -190,6 +199,21 @@ public final class DemoCommand implements Callable<Integer> {
       IngestSummary summary = new Ingest(settings, publisher, IngestProgress.silent(), stop::get).run();
       System.out.printf(Locale.ROOT, "Ingested %s as stream '%s': %d chunks%n", file.getFileName(), streamId,
           summary.chunks());
+    }
+  }
+
+  /** Why the job failed, or null if it finished (or was cancelled by Ctrl-C). */
+  private String failure(CompletableFuture<JobExecutionResult> result) {
+    try {
+      result.get();
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "interrupted";
+    } catch (java.util.concurrent.CancellationException e) {
+      return null;
+    } catch (ExecutionException e) {
+      return follow ? null : DeadLetters.describe(e.getCause());
     }
   }
 

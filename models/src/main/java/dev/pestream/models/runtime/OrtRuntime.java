@@ -7,8 +7,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * The JVM's ONNX Runtime environment, initialised on a thread with a large stack. Loading ONNX
  * Runtime 1.29's native libraries needs more stack than a default 1 MB Java thread leaves when
  * the loader is already deep in a call chain: on a plain {@code java} main thread it overflowed
- * into the guard pages and killed the JVM with SIGSEGV (no hs_err file). Once loaded, any thread
- * may use the environment.
+ * into the guard pages and killed the JVM with SIGSEGV (no hs_err file) — in ONNX Runtime's
+ * telemetry start-up, which also sends events to Microsoft: every process that runs ONNX Runtime
+ * sets {@code ORT_DISABLE_TELEMETRY=1} (the {@code pestream} launcher, the test JVMs, the Flink
+ * image and cluster configuration). Once loaded, any thread may use the environment.
  */
 public final class OrtRuntime {
   /** Stack of the one-off loader thread. */

@@ -146,7 +146,8 @@ class PerceptionJobITCase {
         List<TagEvent> ofStream = tags.stream().filter(t -> t.getStreamId().equals(stream.streamId())).toList();
         assertThat(ofStream).as(stream.streamId()).extracting(t -> t.getAction() + " " + t.getTag())
             .containsExactly("ADDED " + before, "REMOVED " + before, "ADDED " + after);
-        assertThat(ofStream.get(0).getWindowStartUs()).isZero();
+        // the vocabulary reaches the tagger as broadcast state, possibly a few windows in
+        assertThat(ofStream.get(0).getWindowStartUs()).isLessThan(10 * SECOND);
         for (TagEvent change : ofStream.subList(1, 3)) {
           long centre = (change.getWindowStartUs() + change.getWindowEndUs()) / 2;
           assertThat(Math.abs(centre - 15 * SECOND)).as("change near 15 s").isLessThanOrEqualTo(HOP_US);
