@@ -12,5 +12,5 @@ scratch="$root/$module/target/bench-scratch"
 mkdir -p "$scratch/tmp" "$scratch/home"
 cp="$root/$module/target/test-classes:$root/$module/target/classes:$(cat "$root/$module/target/test-classpath.txt")"
 cd "$root/$module"
-HOME="$scratch/home" TMPDIR="$scratch/tmp" exec java -Xmx6g -XX:+UseParallelGC -Djava.io.tmpdir="$scratch/tmp" \
+ORT_DISABLE_TELEMETRY=1 HOME="$scratch/home" TMPDIR="$scratch/tmp" exec java -Xmx6g -XX:+UseParallelGC -XX:ErrorFile="$scratch/hs_err_%p.log" -Djava.io.tmpdir="$scratch/tmp" \
     -Dorg.bytedeco.javacpp.cachedir="${HOME}/.javacpp/cache" -cp "$cp" "$main" "$@"

@@ -4,13 +4,13 @@ import dev.pestream.jobs.ingest.IngestCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code pestream} command line: {@code pestream ingest ...}, {@code pestream run ...}. */
+/** The {@code pestream} command line: {@code ingest}, {@code run}, {@code demo}. */
 @Command(
     name = "pestream",
     mixinStandardHelpOptions = true,
     version = "pestream 0.1.0",
     description = "PE Stream: real-time perception over media streams (Flink + Kafka + Perception Encoder).",
-    subcommands = {IngestCommand.class, RunCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {IngestCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public class PestreamCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -25,7 +25,8 @@ public class PestreamCli implements Runnable {
 
   /** The picocli command line, for callers that add subcommands or set streams. */
   public static CommandLine commandLine() {
-    return new CommandLine(new PestreamCli());
+    // run's help lists every job setting, so it is added with its footer
+    return new CommandLine(new PestreamCli()).addSubcommand("run", RunCommand.commandLine());
   }
 
   @Override

@@ -69,12 +69,27 @@ public final class RunCommand implements Callable<Integer> {
       System.out.println("NOTE: " + bundle + " is a CONTRACT bundle (engineered test model): its outputs are not"
           + " real PE model output. Export a real bundle with models/export (see its README).");
     }
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config.flink());
-    env.setParallelism(config.get(PerceptionOptions.PARALLELISM));
-    env.enableCheckpointing(config.get(PerceptionOptions.CHECKPOINT_INTERVAL).toMillis());
+    StreamExecutionEnvironment env = environment(config);
     new PerceptionJob(settings).build(env, KafkaEndpoints.inputs(config), KafkaEndpoints.outputs(config));
     env.execute("pestream perception");
     return 0;
+  }
+
+  /**
+   * The current Flink environment with the {@code flink.*} settings; parallelism and the
+   * checkpoint interval only where the job's settings name them or Flink has none, so a cluster's
+   * or the Kubernetes operator's own settings win.
+   */
+  public static StreamExecutionEnvironment environment(JobConfig config) {
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config.flinkSettings());
+    if (config.contains(PerceptionOptions.PARALLELISM)) {
+      env.setParallelism(config.get(PerceptionOptions.PARALLELISM));
+    }
+    if (config.contains(PerceptionOptions.CHECKPOINT_INTERVAL) || !env.getCheckpointConfig().isCheckpointingEnabled()) {
+      // exactly-once outputs are committed at checkpoints: the job always checkpoints
+      env.enableCheckpointing(config.get(PerceptionOptions.CHECKPOINT_INTERVAL).toMillis());
+    }
+    return env;
   }
 
   private Map<String, String> settings() {
@@ -118,6 +133,7 @@ public final class RunCommand implements Callable<Integer> {
         sb.append(String.format("  %s%n      %s%n", key, description.replace("%", "%%"))));
     sb.append(String.format("  %s*%n      Any Kafka client setting (security.protocol, ssl.*, sasl.*); secrets are never printed.%n",
         JobConfig.KAFKA_CLIENT_PREFIX));
+    sb.append(String.format("  %s*%n      Any Flink setting, e.g. flink.restart-strategy.type: fixed-delay.%n", JobConfig.FLINK_PREFIX));
     return sb.toString();
   }
 }

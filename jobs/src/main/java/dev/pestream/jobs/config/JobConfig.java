@@ -37,6 +37,8 @@ public final class JobConfig implements Serializable {
   public static final String KAFKA_CLIENT_PREFIX = "kafka.client.";
   /** Model runtime settings, documented and validated by RuntimeOptions in the models module. */
   public static final String MODELS_PREFIX = "models.";
+  /** Flink's own settings (restart-strategy.*, state.backend.*, ...), passed to Flink without the prefix. */
+  public static final String FLINK_PREFIX = "flink.";
 
   private final TreeMap<String, String> values;
 
@@ -77,6 +79,17 @@ public final class JobConfig implements Serializable {
     Map<String, String> merged = new LinkedHashMap<>(values);
     merged.putAll(more);
     return load(null, merged);
+  }
+
+  /** The {@code flink.*} settings without the prefix, for the Flink execution environment. */
+  public Configuration flinkSettings() {
+    Map<String, String> flink = new TreeMap<>();
+    values.forEach((k, v) -> {
+      if (k.startsWith(FLINK_PREFIX)) {
+        flink.put(k.substring(FLINK_PREFIX.length()), v);
+      }
+    });
+    return Configuration.fromMap(flink);
   }
 
   /** The {@code kafka.client.*} settings without the prefix, for Kafka clients. */
@@ -135,7 +148,8 @@ public final class JobConfig implements Serializable {
   private void checkKeys() {
     List<String> known = documentedOptions().stream().map(ConfigOption::key).toList();
     List<String> unknown = values.keySet().stream()
-        .filter(k -> !known.contains(k) && !k.startsWith(KAFKA_CLIENT_PREFIX) && !k.startsWith(MODELS_PREFIX))
+        .filter(k -> !known.contains(k) && !k.startsWith(KAFKA_CLIENT_PREFIX) && !k.startsWith(MODELS_PREFIX)
+            && !k.startsWith(FLINK_PREFIX))
         .toList();
     if (!unknown.isEmpty()) {
       throw new IllegalArgumentException("unknown setting(s) " + unknown + "; see --help for the documented keys");

@@ -35,10 +35,12 @@ public final class PerceptionOptions {
           .withDescription("Stop at the input offsets that are latest when the job starts (demo, backfill); otherwise run forever.");
   public static final ConfigOption<Duration> CHECKPOINT_INTERVAL =
       ConfigOptions.key("job.checkpoint-interval").durationType().defaultValue(Duration.ofSeconds(10))
-          .withDescription("Checkpoint interval. Exactly-once outputs become visible to read_committed consumers at each checkpoint.");
+          .withDescription("Checkpoint interval. Exactly-once outputs become visible to read_committed consumers at each"
+              + " checkpoint. Applied when set or when Flink's own settings do not enable checkpointing.");
   public static final ConfigOption<Integer> PARALLELISM =
       ConfigOptions.key("job.parallelism").intType().defaultValue(2)
-          .withDescription("Parallelism of every operator (streams are spread by stream id).");
+          .withDescription("Parallelism of every operator (streams are spread by stream id). Applied only when set;"
+              + " otherwise Flink's default parallelism (cluster / operator settings) is used.");
 
   // --- windows ------------------------------------------------------------------------------
   public static final ConfigOption<Duration> WINDOW_LENGTH =

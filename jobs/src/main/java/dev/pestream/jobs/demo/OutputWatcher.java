@@ -151,18 +151,18 @@ public final class OutputWatcher implements AutoCloseable {
         EventSpan span = (EventSpan) record;
         if (span.getState() == SpanState.CLOSED) {
           stream(span.getStreamId()).spans++;
-          out.printf(Locale.ROOT, "  [%s] span   \"%s\" %s - %s s (peak %.2f, mean %.2f)%n", span.getStreamId(),
-              span.getPromptText(), seconds(span.getStartUs()), seconds(span.getEndUs()), span.getPeakScore(),
-              span.getMeanScore());
+          out.printf(Locale.ROOT, "  [%s] span   %s \"%s\" %s - %s s (peak %.2f, mean %.2f)%n", span.getStreamId(),
+              span.getPromptId(), span.getPromptText(), seconds(span.getStartUs()), seconds(span.getEndUs()),
+              span.getPeakScore(), span.getMeanScore());
         } else {
-          out.printf(Locale.ROOT, "  [%s] span   \"%s\" opened at %s s (score %.2f)%n", span.getStreamId(),
-              span.getPromptText(), seconds(span.getStartUs()), span.getPeakScore());
+          out.printf(Locale.ROOT, "  [%s] span   %s \"%s\" opened at %s s (score %.2f)%n", span.getStreamId(),
+              span.getPromptId(), span.getPromptText(), seconds(span.getStartUs()), span.getPeakScore());
         }
       }
       case "alerts" -> {
         Alert a = (Alert) record;
         stream(a.getStreamId()).alerts++;
-        out.printf(Locale.ROOT, "  [%s] ALERT  rule %s \"%s\" at %s s (score %.2f >= %.2f), %d ms after ingest%n",
+        out.printf(Locale.ROOT, "  [%s] ALERT  rule %s \"%s\" at %s s (score %.2f >= %.2f), raised %d ms after the chunk's ingest%n",
             a.getStreamId(), a.getRuleId(), a.getPrompt(), seconds(a.getSpanStartUs()), a.getScore(),
             a.getThreshold(), a.getFiredAtMs().toEpochMilli() - a.getChunkIngestTimeMs().toEpochMilli());
       }

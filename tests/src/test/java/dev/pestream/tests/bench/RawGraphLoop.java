@@ -22,7 +22,7 @@ final class RawGraphLoop implements AutoCloseable {
   private static final int FRAMES_PER_WINDOW = 250;
   private static final int FRAMES_PER_HOP = 50;
 
-  private final OrtEnvironment env = OrtEnvironment.getEnvironment();
+  private final OrtEnvironment env = dev.pestream.models.runtime.OrtRuntime.environment();
   private final Map<String, OrtSession> sessions = new HashMap<>();
   private final float[] promptEmbedding;
 

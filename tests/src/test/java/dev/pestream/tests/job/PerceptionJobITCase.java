@@ -20,7 +20,6 @@ import dev.pestream.schemas.EventSpan;
 import dev.pestream.schemas.MediaChunk;
 import dev.pestream.schemas.Modality;
 import dev.pestream.schemas.SpanState;
-import dev.pestream.schemas.TagAction;
 import dev.pestream.schemas.TagEvent;
 import dev.pestream.schemas.TagVocabulary;
 import dev.pestream.schemas.codec.RecordCodec;
@@ -79,12 +78,7 @@ class PerceptionJobITCase {
   @Test
   void embeddingsSpansTagsAndLiveRulesExactlyOnce(KafkaTestClient kafka) throws Exception {
     Path bundle = ContractBundle.materialize(scratch.resolve("bundle"));
-    Map<String, String> topics = new HashMap<>();
-    for (String t : List.of("chunks", "embeddings", "spans", "alerts", "tags", "captions", "dead-letters")) {
-      topics.put("topics." + t, kafka.newTopic(t, 2));
-    }
-    topics.put("topics.alert-rules", kafka.newCompactedTopic("rules"));
-    topics.put("topics.tag-vocabularies", kafka.newCompactedTopic("vocabularies"));
+    Map<String, String> topics = kafka.newJobTopics("", 2);
     Map<String, String> settings = new HashMap<>(topics);
     settings.put("kafka.bootstrap-servers", kafka.bootstrapServers());
     settings.put("kafka.transactional-id-prefix", "it-" + topics.get("topics.embeddings"));
@@ -96,7 +90,7 @@ class PerceptionJobITCase {
     settings.put("models.providers", "cpu");
     JobConfig config = JobConfig.of(settings);
 
-    send(kafka, topics.get("topics.tag-vocabularies"), "colours", RecordCodec.of(TagVocabulary.class).encode(
+    kafka.send(topics.get("topics.tag-vocabularies"), "colours", RecordCodec.of(TagVocabulary.class).encode(
         TagVocabulary.newBuilder().setVocabularyId("colours").setTags(List.of(COLOUR_WORDS)).setTopK(1)
             .setOnThreshold(0.6f).setOffThreshold(0.4f).setUpdatedAtMs(Instant.now()).build()));
 
@@ -120,7 +114,7 @@ class PerceptionJobITCase {
         MediaChunk again = feed.get(random.nextInt(feed.size()));
         feed.add(Math.min(feed.size(), feed.indexOf(again) + 1 + random.nextInt(5)), again);
       }
-      sendChunks(kafka, topics.get("topics.chunks"), feed);
+      kafka.sendChunks(topics.get("topics.chunks"), feed);
 
       int windowsPerStream = (int) ((30 * SECOND - WINDOW_US) / HOP_US) + 1;
       int expectedEmbeddings = STREAMS.size() * windowsPerStream * 3;
@@ -152,7 +146,8 @@ class PerceptionJobITCase {
         List<TagEvent> ofStream = tags.stream().filter(t -> t.getStreamId().equals(stream.streamId())).toList();
         assertThat(ofStream).as(stream.streamId()).extracting(t -> t.getAction() + " " + t.getTag())
             .containsExactly("ADDED " + before, "REMOVED " + before, "ADDED " + after);
-        assertThat(ofStream.get(0).getWindowStartUs()).isZero();
+        // the vocabulary reaches the tagger as broadcast state, possibly a few windows in
+        assertThat(ofStream.get(0).getWindowStartUs()).isLessThan(10 * SECOND);
         for (TagEvent change : ofStream.subList(1, 3)) {
           long centre = (change.getWindowStartUs() + change.getWindowEndUs()) / 2;
           assertThat(Math.abs(centre - 15 * SECOND)).as("change near 15 s").isLessThanOrEqualTo(HOP_US);
@@ -169,7 +164,7 @@ class PerceptionJobITCase {
   private void liveRuleChanges(KafkaTestClient kafka, Map<String, String> topics) throws Exception {
     ClipScript ruled = new ClipScript("lobby", 12, GREEN).tone(2.1, 3.0).tone(8.1, 9.0);
     RecordCodec<AlertRule> rules = RecordCodec.of(AlertRule.class);
-    send(kafka, topics.get("topics.alert-rules"), "beeper", rules.encode(AlertRule.newBuilder()
+    kafka.send(topics.get("topics.alert-rules"), "beeper", rules.encode(AlertRule.newBuilder()
         .setRuleId("beeper").setPrompt("beeping tone").setThreshold(0.5f).setStreamSelector("lob*")
         .setCooldownMs(0).setUpdatedAtMs(Instant.now()).build()));
     Thread.sleep(3000);
@@ -177,7 +172,7 @@ class PerceptionJobITCase {
     for (int seq = 0; seq < 5; seq++) {
       first.add(ruled.chunk(seq, scratch));
     }
-    sendChunks(kafka, topics.get("topics.chunks"), first);
+    kafka.sendChunks(topics.get("topics.chunks"), first);
     List<Alert> alerts = kafka.readCommittedRecords(topics.get("topics.alerts"), RecordCodec.of(Alert.class), 1,
         Duration.ofSeconds(1), Duration.ofMinutes(1));
     assertThat(alerts).isNotEmpty().allSatisfy(a -> {
@@ -192,7 +187,7 @@ class PerceptionJobITCase {
     for (int seq = 5; seq < 12; seq++) {
       rest.add(ruled.chunk(seq, scratch));
     }
-    sendChunks(kafka, topics.get("topics.chunks"), rest);
+    kafka.sendChunks(topics.get("topics.chunks"), rest);
     // the second tone went through the job (its window embeddings are out) but raised nothing
     kafka.readCommittedRecords(topics.get("topics.embeddings"), RecordCodec.of(Embedding.class), 0,
         Duration.ofSeconds(1), Duration.ofSeconds(30)).stream()
@@ -261,19 +256,6 @@ class PerceptionJobITCase {
       Collections.swap(out, i, i + 1);
     }
     return out;
-  }
-
-  private static void sendChunks(KafkaTestClient kafka, String topic, List<MediaChunk> chunks) {
-    RecordCodec<MediaChunk> codec = RecordCodec.of(MediaChunk.class);
-    List<byte[][]> records = new ArrayList<>();
-    for (MediaChunk c : chunks) {
-      records.add(new byte[][] {utf8(c.getStreamId()), codec.encode(c)});
-    }
-    kafka.sendRaw(topic, records);
-  }
-
-  private static void send(KafkaTestClient kafka, String topic, String key, byte[] value) {
-    kafka.sendRaw(topic, List.<byte[][]>of(new byte[][] {utf8(key), value}));
   }
 
   private static <T> void assertExactlyOnce(List<T> records, java.util.function.Function<T, String> key) {
