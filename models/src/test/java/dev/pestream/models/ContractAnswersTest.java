@@ -17,7 +17,7 @@ class ContractAnswersTest {
 
   @BeforeAll
   static void open() {
-    models = Models.open(ContractBundle.dir(), RuntimeOptions.cpu());
+    models = Models.open(TestBundles.dir(), RuntimeOptions.cpu());
     threshold = models.manifest().head("frame_audio").thresholdOr(Double.NaN);
   }
 

@@ -24,9 +24,9 @@ class ModelsSharingTest {
 
   @Test
   void sameBundleAndOptionsShareOneSessionPerGraphUntilTheLastClose() {
-    Models first = Models.open(ContractBundle.dir(), cpu().build());
-    Models second = Models.open(ContractBundle.dir().resolve("..").resolve("contract"), cpu().build());
-    Models codecOnly = Models.open(ContractBundle.dir(), cpu().graphs("audio_codec").build());
+    Models first = Models.open(TestBundles.dir(), cpu().build());
+    Models second = Models.open(TestBundles.dir().resolve("..").resolve("contract"), cpu().build());
+    Models codecOnly = Models.open(TestBundles.dir(), cpu().graphs("audio_codec").build());
     BatchedSession codec = first.session("audio_codec");
     BatchedSession text = first.session("text_encoder");
     assertThat(second.session("audio_codec")).isSameAs(codec);
@@ -47,15 +47,15 @@ class ModelsSharingTest {
     codecOnly.close();
     assertThat(codec.isClosed()).isTrue();
 
-    try (Models reopened = Models.open(ContractBundle.dir(), cpu().build())) {
+    try (Models reopened = Models.open(TestBundles.dir(), cpu().build())) {
       assertThat(reopened.session("audio_codec")).as("a new session after the last close").isNotSameAs(codec);
     }
   }
 
   @Test
   void differentSessionOptionsGetTheirOwnSession() {
-    try (Models a = Models.open(ContractBundle.dir(), cpu().graphs("frame_level_audio").build());
-         Models b = Models.open(ContractBundle.dir(), cpu().graphs("frame_level_audio")
+    try (Models a = Models.open(TestBundles.dir(), cpu().graphs("frame_level_audio").build());
+         Models b = Models.open(TestBundles.dir(), cpu().graphs("frame_level_audio")
              .batching("frame_level_audio", BatchingOptions.of(2, Duration.ZERO)).build())) {
       assertThat(a.session("frame_level_audio")).isNotSameAs(b.session("frame_level_audio"));
       assertThat(b.session("frame_level_audio").batching().maxBatch()).isEqualTo(2);
@@ -75,7 +75,7 @@ class ModelsSharingTest {
         } catch (Exception e) {
           throw new IllegalStateException(e);
         }
-        return Models.open(ContractBundle.dir(), cpu().graphs("audio_codec", "frame_level_audio").build());
+        return Models.open(TestBundles.dir(), cpu().graphs("audio_codec", "frame_level_audio").build());
       }));
     }
     List<Models> all = opened.stream().map(CompletableFuture::join).toList();
@@ -92,9 +92,9 @@ class ModelsSharingTest {
 
   @Test
   void unknownGraphsAndBadFoldersFailClearly() {
-    assertThatThrownBy(() -> Models.open(ContractBundle.dir(), cpu().graphs("audio_codec", "lip_reader").build()))
+    assertThatThrownBy(() -> Models.open(TestBundles.dir(), cpu().graphs("audio_codec", "lip_reader").build()))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("has no graph(s) [lip_reader]");
-    assertThatThrownBy(() -> Models.open(ContractBundle.dir().resolve("nope"), cpu().build()))
+    assertThatThrownBy(() -> Models.open(TestBundles.dir().resolve("nope"), cpu().build()))
         .hasMessageContaining("bundle folder not readable");
   }
 }

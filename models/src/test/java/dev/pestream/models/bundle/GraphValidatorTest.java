@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
-import dev.pestream.models.ContractBundle;
+import dev.pestream.models.TestBundles;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -18,7 +18,7 @@ class GraphValidatorTest {
 
   @BeforeAll
   static void open() throws Exception {
-    ModelBundle bundle = ModelBundle.load(ContractBundle.dir());
+    ModelBundle bundle = ModelBundle.load(TestBundles.dir());
     spec = bundle.graph("audio_encoder");
     try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
       session = OrtEnvironment.getEnvironment().createSession(bundle.graphFile("audio_encoder").toString(), so);

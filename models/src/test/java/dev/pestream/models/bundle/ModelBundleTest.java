@@ -3,7 +3,7 @@ package dev.pestream.models.bundle;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.pestream.models.ContractBundle;
+import dev.pestream.models.TestBundles;
 import dev.pestream.models.Models;
 import dev.pestream.models.runtime.RuntimeOptions;
 import java.nio.file.Files;
@@ -17,12 +17,12 @@ class ModelBundleTest {
   Path tmp;
 
   private Path copy() {
-    return ContractBundle.copyTo(tmp.resolve("bundle"));
+    return TestBundles.copyTo(tmp.resolve("bundle"));
   }
 
   @Test
   void committedContractBundleLoads() {
-    ModelBundle bundle = ModelBundle.load(ContractBundle.dir());
+    ModelBundle bundle = ModelBundle.load(TestBundles.dir());
     assertThat(bundle.manifest().graphs()).containsOnlyKeys("audio_codec", "frame_encoder", "audio_encoder",
         "video_encoder", "av_encoder", "frame_level_audio", "text_encoder");
     assertThat(bundle.manifest().heads()).containsOnlyKeys("audio", "video", "audio_video", "frame_audio");
@@ -62,25 +62,25 @@ class ModelBundleTest {
   @Test
   void manifestThatBreaksTheRoleContractIsNamed() {
     Path dir = copy();
-    ContractBundle.editManifest(dir, "\"name\": \"audio_mask\",\n          \"dtype\": \"bool\"",
+    TestBundles.editManifest(dir, "\"name\": \"audio_mask\",\n          \"dtype\": \"bool\"",
         "\"name\": \"audio_mask\",\n          \"dtype\": \"float32\"");
     assertThatThrownBy(() -> ModelBundle.load(dir))
         .hasMessageContaining("graph 'audio_encoder' input 'audio_mask': dtype float32, role audio_encoder needs bool");
 
-    Path other = ContractBundle.copyTo(tmp.resolve("other"));
-    ContractBundle.editManifest(other, "\"name\": \"waveform\"", "\"name\": \"audio\"");
+    Path other = TestBundles.copyTo(tmp.resolve("other"));
+    TestBundles.editManifest(other, "\"name\": \"waveform\"", "\"name\": \"audio\"");
     assertThatThrownBy(() -> ModelBundle.load(other))
         .hasMessageContaining("role audio_codec needs input 'waveform', the manifest lists [audio]")
         .hasMessageContaining("input 'audio' is not part of role audio_codec");
 
-    Path third = ContractBundle.copyTo(tmp.resolve("third"));
-    ContractBundle.editManifest(third, "\"imageSize\": 224", "\"imageSize\": 336");
+    Path third = TestBundles.copyTo(tmp.resolve("third"));
+    TestBundles.editManifest(third, "\"imageSize\": 224", "\"imageSize\": 336");
     assertThatThrownBy(() -> ModelBundle.load(third))
         .hasMessageContaining("graph 'frame_encoder' input 'pixel_values': dimension 2 is 224, role frame_encoder needs "
             + "imageSize = 336");
 
-    Path fourth = ContractBundle.copyTo(tmp.resolve("fourth"));
-    ContractBundle.editManifest(fourth, "\"output\": \"text_video\"", "\"output\": \"text_vision\"");
+    Path fourth = TestBundles.copyTo(tmp.resolve("fourth"));
+    TestBundles.editManifest(fourth, "\"output\": \"text_video\"", "\"output\": \"text_vision\"");
     assertThatThrownBy(() -> ModelBundle.load(fourth))
         .hasMessageContaining("head 'video': graph 'text_encoder' has no output 'text_vision'");
   }
@@ -92,7 +92,7 @@ class ModelBundleTest {
     Files.copy(dir.resolve("video_encoder.onnx"), dir.resolve("audio_encoder.onnx"),
         java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     String sha = ModelBundle.sha256(dir.resolve("audio_encoder.onnx"));
-    ContractBundle.editManifest(dir, ModelBundle.readManifest(dir).files().get("audio_encoder.onnx"), sha);
+    TestBundles.editManifest(dir, ModelBundle.readManifest(dir).files().get("audio_encoder.onnx"), sha);
     RuntimeOptions options = RuntimeOptions.builder().providers(dev.pestream.models.runtime.ExecutionProvider.CPU)
         .graphs("audio_encoder").build();
     assertThatThrownBy(() -> Models.open(dir, options))

@@ -2,7 +2,7 @@ package dev.pestream.models.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.pestream.models.ContractBundle;
+import dev.pestream.models.TestBundles;
 import dev.pestream.models.Models;
 import dev.pestream.models.runtime.BatchingOptions;
 import dev.pestream.models.runtime.ExecutionProvider;
@@ -61,7 +61,7 @@ class SessionMetricsTest {
   void registeredMetricsDescribeTheBatches() {
     RuntimeOptions options = RuntimeOptions.builder().providers(ExecutionProvider.CPU).graphs("audio_encoder")
         .batching(new BatchingOptions(4, Duration.ofMillis(200), 31, 1)).build();
-    try (Models models = Models.open(ContractBundle.dir(), options)) {
+    try (Models models = Models.open(TestBundles.dir(), options)) {
       Map<String, Metric> metrics = new HashMap<>();
       models.registerMetrics(new RecordingGroup(metrics, ""));
       String p = "models.audio_encoder.";

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.pestream.models.ContractBundle;
+import dev.pestream.models.TestBundles;
 import dev.pestream.models.Models;
 import dev.pestream.models.Signals;
 import dev.pestream.models.metrics.BatchEvent;
@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class BatchedSessionTest {
 
   private static Models open(String graph, BatchingOptions batching) {
-    return Models.open(ContractBundle.dir(), RuntimeOptions.builder().providers(ExecutionProvider.CPU)
+    return Models.open(TestBundles.dir(), RuntimeOptions.builder().providers(ExecutionProvider.CPU)
         .graphs(graph).batching(graph, batching).build());
   }
 
@@ -97,8 +97,8 @@ class BatchedSessionTest {
     BatchingOptions batched = new BatchingOptions(16, Duration.ofMillis(300), 64, 1);
     BatchingOptions single = new BatchingOptions(1, Duration.ZERO, 64, 1);
     RuntimeOptions.Builder base = RuntimeOptions.builder().providers(ExecutionProvider.CPU);
-    try (Models many = Models.open(ContractBundle.dir(), base.batching(batched).build());
-         Models one = Models.open(ContractBundle.dir(), base.batching(single).build())) {
+    try (Models many = Models.open(TestBundles.dir(), base.batching(batched).build());
+         Models one = Models.open(TestBundles.dir(), base.batching(single).build())) {
       int[] lengths = {3, 7, 1, 12, 5};
       List<float[][]> features = new ArrayList<>();
       List<float[][]> video = new ArrayList<>();

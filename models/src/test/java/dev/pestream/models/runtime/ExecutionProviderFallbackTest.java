@@ -3,7 +3,7 @@ package dev.pestream.models.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.pestream.models.ContractBundle;
+import dev.pestream.models.TestBundles;
 import dev.pestream.models.Models;
 import dev.pestream.models.metrics.ModelMetricNames;
 import java.time.Duration;
@@ -59,7 +59,7 @@ class ExecutionProviderFallbackTest {
         .batching(new BatchingOptions(3, Duration.ofMillis(1), 17, 1)).build();
     assertThat(options.providers()).containsExactly(ExecutionProvider.TENSORRT, ExecutionProvider.CUDA,
         ExecutionProvider.CPU);
-    try (Models models = Models.open(ContractBundle.dir(), options)) {
+    try (Models models = Models.open(TestBundles.dir(), options)) {
       for (String graph : models.graphs()) {
         BatchedSession s = models.session(graph);
         assertThat(s.provider()).isEqualTo(ExecutionProvider.CPU);
@@ -83,7 +83,7 @@ class ExecutionProviderFallbackTest {
   @Test
   void noUsableProviderFailsWithEveryReason() {
     RuntimeOptions gpuOnly = RuntimeOptions.builder().providers(ExecutionProvider.CUDA).graphs("audio_codec").build();
-    assertThatThrownBy(() -> Models.open(ContractBundle.dir(), gpuOnly))
+    assertThatThrownBy(() -> Models.open(TestBundles.dir(), gpuOnly))
         .isInstanceOf(ModelLoadException.class)
         .hasMessageContaining("graph 'audio_codec' of pestream/contract-pe-av@1.0.0: no configured execution provider [CUDA]")
         .hasMessageContaining("CUDA: ");
@@ -105,7 +105,7 @@ class ExecutionProviderFallbackTest {
     assertThat(trt.providerOptions(0, "audio_codec")).doesNotContainKey("trt_profile_min_shapes");
     // The CPU jar refuses TensorRT with these options too, and the session still opens on CPU.
     RuntimeOptions options = RuntimeOptions.builder().tensorRt(trt).graphs("frame_encoder").build();
-    try (Models models = Models.open(ContractBundle.dir(), options)) {
+    try (Models models = Models.open(TestBundles.dir(), options)) {
       assertThat(models.provider("frame_encoder")).isEqualTo(ExecutionProvider.CPU);
     }
   }

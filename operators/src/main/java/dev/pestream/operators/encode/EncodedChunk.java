@@ -26,6 +26,11 @@ public class EncodedChunk {
 
   /** Presentation times of the encoded video frames, microseconds, increasing. */
   public long[] videoPtsUs = new long[0];
+  /** Index of each frame on the stream's nominal frame grid (for uniform:K selection). */
+  public long[] videoGridIndex = new long[0];
+  /** Nominal frame rate num/den of the stream; num 0 when unknown. */
+  public long frameRateNum;
+  public long frameRateDen = 1;
   /** videoPtsUs.length x frameFeatureDim frame features, row-major. */
   public float[] videoFeatures = new float[0];
   public int frameFeatureDim;

@@ -13,6 +13,9 @@ public class AssemblerProgress {
   public int frameFeatureDim;
   /** The segment was flushed (end of input, idle stream): the next chunk starts a new segment. */
   public boolean segmentClosed;
+  /** Nominal frame rate of the stream's video (num 0 when unknown). */
+  public long frameRateNum;
+  public long frameRateDen = 1;
   /** Processing time of the latest chunk, for the idle timeout. */
   public long lastArrivalMs;
 

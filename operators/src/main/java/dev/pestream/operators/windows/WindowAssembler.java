@@ -1,8 +1,11 @@
 package dev.pestream.operators.windows;
 
+import dev.pestream.operators.decode.FramePolicy;
+import dev.pestream.operators.decode.FrameRate;
 import dev.pestream.operators.encode.EncodedChunk;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +40,7 @@ public class WindowAssembler extends KeyedProcessFunction<String, EncodedChunk, 
   static final String VIDEO_FRAMES_STATE = "video-frames";
 
   private final WindowGrid grid;
+  private final FramePolicy framePolicy;
   private final long idleTimeoutMs;
 
   private transient MapState<Long, float[]> audioFrames;
@@ -46,11 +50,14 @@ public class WindowAssembler extends KeyedProcessFunction<String, EncodedChunk, 
   private transient Counter truncated;
 
   /**
+   * @param framePolicy with {@code uniform:K}, each window takes the K frames the policy selects
+   *     (the decoder kept only frames some window selects); otherwise every frame in the window
    * @param idleTimeout flush the open windows of a stream that sent nothing for this long
    *     (processing time); {@link Duration#ZERO} disables it
    */
-  public WindowAssembler(WindowGrid grid, Duration idleTimeout) {
+  public WindowAssembler(WindowGrid grid, FramePolicy framePolicy, Duration idleTimeout) {
     this.grid = grid;
+    this.framePolicy = framePolicy;
     this.idleTimeoutMs = idleTimeout.toMillis();
   }
 
@@ -79,6 +86,10 @@ public class WindowAssembler extends KeyedProcessFunction<String, EncodedChunk, 
     }
     p.audioFeatureDim = chunk.audioFeatureDim;
     p.frameFeatureDim = chunk.frameFeatureDim;
+    if (chunk.frameRateNum > 0) {
+      p.frameRateNum = chunk.frameRateNum;
+      p.frameRateDen = chunk.frameRateDen;
+    }
     p.latestIngestTimeMs = Math.max(p.latestIngestTimeMs, chunk.ingestTimeMs);
     for (int i = 0; i < chunk.audioFrameCount; i++) {
       long frame = chunk.firstAudioFrame + i;
@@ -170,16 +181,41 @@ public class WindowAssembler extends KeyedProcessFunction<String, EncodedChunk, 
     w.audioFrameCount = audio.size();
     w.audioFeatures = flatten(audio, p.audioFeatureDim);
 
-    TreeMap<Long, float[]> video = new TreeMap<>();
+    TreeMap<Long, float[]> inWindow = new TreeMap<>();
     for (Map.Entry<Long, float[]> e : videoFrames.entries()) {
       if (e.getKey() >= dataStart && e.getKey() < endUs) {
-        video.put(e.getKey(), e.getValue());
+        inWindow.put(e.getKey(), e.getValue());
       }
     }
-    w.videoFrameCount = video.size();
-    w.videoPtsUs = video.keySet().stream().mapToLong(Long::longValue).toArray();
-    w.videoFeatures = flatten(new ArrayList<>(video.values()), p.frameFeatureDim);
+    List<Long> pts = selectFrames(window, inWindow, p);
+    w.videoFrameCount = pts.size();
+    w.videoPtsUs = pts.stream().mapToLong(Long::longValue).toArray();
+    w.videoFeatures = flatten(pts.stream().map(inWindow::get).toList(), p.frameFeatureDim);
     return w;
+  }
+
+  /**
+   * The window's frames in time order: all of them, or for {@code uniform:K} the K the policy
+   * picks by grid index (a pick repeats when the window has fewer than K frames; a pick lost in a
+   * gap is left out).
+   */
+  private List<Long> selectFrames(long window, TreeMap<Long, float[]> inWindow, AssemblerProgress p) {
+    if (!(framePolicy instanceof FramePolicy.Uniform uniform) || p.frameRateNum <= 0) {
+      return new ArrayList<>(inWindow.keySet());
+    }
+    FrameRate rate = new FrameRate(p.frameRateNum, p.frameRateDen);
+    Map<Long, Long> ptsByGrid = new HashMap<>();
+    for (Long pts : inWindow.keySet()) {
+      ptsByGrid.put(rate.gridIndexOf(pts), pts);
+    }
+    List<Long> picked = new ArrayList<>();
+    for (long grid : uniform.selectedGridIndices(window, rate)) {
+      Long pts = ptsByGrid.get(grid);
+      if (pts != null) {
+        picked.add(pts);
+      }
+    }
+    return picked;
   }
 
   /** Drops frames that no window from {@code keepFromUs} on needs. */

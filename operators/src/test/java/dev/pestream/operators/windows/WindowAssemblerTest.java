@@ -2,6 +2,7 @@ package dev.pestream.operators.windows;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pestream.operators.decode.FramePolicy;
 import dev.pestream.operators.encode.EncodedChunk;
 import java.time.Duration;
 import java.util.List;
@@ -41,13 +42,20 @@ class WindowAssemblerTest {
     c.frameFeatureDim = 2;
     c.videoPtsUs = new long[] {c.startUs, c.startUs + SECOND / 2};
     c.videoFeatures = new float[] {c.startUs, 0, c.startUs + SECOND / 2, 0};
+    c.videoGridIndex = new long[] {2 * second, 2 * second + 1};
+    c.frameRateNum = 2;
     return c;
   }
 
   private static KeyedOneInputStreamOperatorTestHarness<String, EncodedChunk, WindowInput> harness(Duration idle)
       throws Exception {
+    return harness(new FramePolicy.Native(), idle);
+  }
+
+  private static KeyedOneInputStreamOperatorTestHarness<String, EncodedChunk, WindowInput> harness(FramePolicy policy,
+      Duration idle) throws Exception {
     var h = new KeyedOneInputStreamOperatorTestHarness<>(
-        new KeyedProcessOperator<>(new WindowAssembler(GRID, idle)), (EncodedChunk c) -> c.streamId, Types.STRING);
+        new KeyedProcessOperator<>(new WindowAssembler(GRID, policy, idle)), (EncodedChunk c) -> c.streamId, Types.STRING);
     h.setup(TypeInformation.of(WindowInput.class).createSerializer(h.getExecutionConfig().getSerializerConfig()));
     h.open();
     return h;
@@ -123,6 +131,19 @@ class WindowAssemblerTest {
       assertThat(afterGap.audioFrameCount).isEqualTo(25);
       assertThat(afterGap.videoPtsUs).containsExactly(5 * SECOND, 11 * SECOND / 2);
       assertThat(out.get(4).truncated).isFalse();
+    }
+  }
+
+  @Test
+  void uniformPolicyTakesKEvenlySpacedFramesPerWindow() throws Exception {
+    try (var h = harness(FramePolicy.parse("uniform:3", 2 * SECOND, SECOND), Duration.ZERO)) {
+      h.processElement(new StreamRecord<>(chunk(0, false)));
+      h.processElement(new StreamRecord<>(chunk(1, false)));
+      // window [0, 2 s) holds grid frames 0..3 at 2 fps; uniform:3 picks indices 0, 1, 3
+      WindowInput w = h.extractOutputValues().get(0);
+      assertThat(w.videoPtsUs).containsExactly(0, SECOND / 2, 3 * SECOND / 2);
+      assertThat(w.videoFrameCount).isEqualTo(3);
+      assertThat(w.videoFeatures).containsExactly(0, 0, SECOND / 2, 0, 3 * SECOND / 2, 0);
     }
   }
 

@@ -8,8 +8,8 @@ import java.nio.file.StandardCopyOption;
 import java.util.stream.Stream;
 
 /** Test support: the committed contract bundle and copies of it to break. */
-public final class ContractBundle {
-  private ContractBundle() {}
+public final class TestBundles {
+  private TestBundles() {}
 
   /** models/bundles/contract (tests run with the module folder as working directory). */
   public static Path dir() {

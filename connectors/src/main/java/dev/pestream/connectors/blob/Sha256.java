@@ -1,0 +1,22 @@
+package dev.pestream.connectors.blob;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/** Lower-case hex SHA-256, the hash a {@code BlobRef} carries. */
+public final class Sha256 {
+  private Sha256() {}
+
+  public static String hex(byte[] bytes) {
+    return HexFormat.of().formatHex(digest().digest(bytes));
+  }
+
+  static MessageDigest digest() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK provides SHA-256", e);
+    }
+  }
+}

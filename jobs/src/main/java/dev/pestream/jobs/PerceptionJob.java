@@ -1,0 +1,186 @@
+package dev.pestream.jobs;
+
+import dev.pestream.connectors.deadletter.DeadLetters;
+import dev.pestream.connectors.flink.RecordTypeInfo;
+import dev.pestream.connectors.kafka.KafkaInput;
+import dev.pestream.connectors.kafka.ParseRecords;
+import dev.pestream.operators.decode.DecodeStage;
+import dev.pestream.operators.decode.DecodedChunk;
+import dev.pestream.operators.encode.EncodedChunk;
+import dev.pestream.operators.encode.FrameEncoderStage;
+import dev.pestream.operators.spans.SpanScorer;
+import dev.pestream.operators.tags.TagTracker;
+import dev.pestream.operators.windows.EmbeddingRecords;
+import dev.pestream.operators.windows.WindowAssembler;
+import dev.pestream.operators.windows.WindowEmbeddings;
+import dev.pestream.operators.windows.WindowEncoderStage;
+import dev.pestream.operators.windows.WindowInput;
+import dev.pestream.schemas.Alert;
+import dev.pestream.schemas.AlertRule;
+import dev.pestream.schemas.DeadLetter;
+import dev.pestream.schemas.Embedding;
+import dev.pestream.schemas.EventSpan;
+import dev.pestream.schemas.MediaChunk;
+import dev.pestream.schemas.TagEvent;
+import dev.pestream.schemas.TagVocabulary;
+import dev.pestream.schemas.codec.RecordCodec;
+import java.time.Instant;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.streaming.api.datastream.BroadcastStream;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamUtils;
+import org.apache.flink.streaming.api.datastream.KeyedStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * The perception pipeline: media chunks → order / dedupe → decode → frame-level encoders →
+ * per-stream windows → window encoders → embeddings and tags; per-frame PE-A-Frame scores →
+ * spans and alerts. Every stage is a named class from the operators module; this class only
+ * wires them, with a stable {@code uid} (savepoint compatibility) and a {@code name} on each.
+ *
+ * <p>It takes its sources and sinks, so tests and the demo run the same graph on other endpoints.
+ */
+public final class PerceptionJob {
+  /** Operator uids: stable across releases so savepoints keep restoring. */
+  public static final class Uids {
+    public static final String SOURCE_CHUNKS = "source-chunks";
+    public static final String PARSE_CHUNKS = "parse-chunks";
+    public static final String SEQUENCE = "sequence-chunks";
+    public static final String DECODE = "decode";
+    public static final String ENCODE_FRAMES = "encode-frames";
+    public static final String ASSEMBLE_WINDOWS = "assemble-windows";
+    public static final String ENCODE_WINDOWS = "encode-windows";
+    public static final String EMBEDDING_RECORDS = "embedding-records";
+    public static final String SOURCE_RULES = "source-alert-rules";
+    public static final String PARSE_RULES = "parse-alert-rules";
+    public static final String SCORE_SPANS = "score-spans";
+    public static final String SOURCE_VOCABULARIES = "source-tag-vocabularies";
+    public static final String PARSE_VOCABULARIES = "parse-tag-vocabularies";
+    public static final String TRACK_TAGS = "track-tags";
+    public static final String SINK_EMBEDDINGS = "sink-embeddings";
+    public static final String SINK_SPANS = "sink-spans";
+    public static final String SINK_ALERTS = "sink-alerts";
+    public static final String SINK_TAGS = "sink-tags";
+    public static final String SINK_DEAD_LETTERS = "sink-dead-letters";
+
+    private Uids() {}
+  }
+
+  /** Where the job reads: media chunks and the two compacted control topics. */
+  public record Inputs(
+      Source<KafkaInput, ?, ?> chunks, Source<KafkaInput, ?, ?> alertRules, Source<KafkaInput, ?, ?> tagVocabularies) {}
+
+  /** Where the job writes. */
+  public record Outputs(
+      Sink<Embedding> embeddings,
+      Sink<EventSpan> spans,
+      Sink<Alert> alerts,
+      Sink<TagEvent> tags,
+      Sink<DeadLetter> deadLetters) {}
+
+  /** The streams the graph produces, for callers that attach more stages (captions). */
+  public record Graph(
+      KeyedStream<DecodedChunk, String> decoded,
+      DataStream<Embedding> embeddings,
+      DataStream<EventSpan> spans,
+      DataStream<Alert> alerts,
+      DataStream<TagEvent> tags,
+      DataStream<DeadLetter> deadLetters) {}
+
+  private final PerceptionSettings settings;
+
+  public PerceptionJob(PerceptionSettings settings) {
+    this.settings = settings;
+  }
+
+  /** Builds the pipeline on {@code env} and connects it to the sinks. */
+  public Graph build(StreamExecutionEnvironment env, Inputs inputs, Outputs outputs) {
+    Graph graph = build(env, inputs);
+    graph.embeddings().sinkTo(outputs.embeddings()).uid(Uids.SINK_EMBEDDINGS).name("embeddings topic");
+    graph.spans().sinkTo(outputs.spans()).uid(Uids.SINK_SPANS).name("spans topic");
+    graph.alerts().sinkTo(outputs.alerts()).uid(Uids.SINK_ALERTS).name("alerts topic");
+    graph.tags().sinkTo(outputs.tags()).uid(Uids.SINK_TAGS).name("tags topic");
+    graph.deadLetters().sinkTo(outputs.deadLetters()).uid(Uids.SINK_DEAD_LETTERS).name("dead-letter topic");
+    return graph;
+  }
+
+  /** Builds the pipeline without sinks. */
+  public Graph build(StreamExecutionEnvironment env, Inputs inputs) {
+    SingleOutputStreamOperator<MediaChunk> chunks = env
+        .fromSource(inputs.chunks(), WatermarkStrategy.noWatermarks(), "media chunks").uid(Uids.SOURCE_CHUNKS)
+        .process(ParseRecords.of(RecordCodec.of(MediaChunk.class))).uid(Uids.PARSE_CHUNKS).name("parse chunks");
+
+    SingleOutputStreamOperator<MediaChunk> sequenced = chunks
+        .keyBy(MediaChunk::getStreamId, Types.STRING)
+        .process(settings.sequencer()).uid(Uids.SEQUENCE).name("order and dedupe chunks");
+
+    // Everything below stays partitioned by stream id (forward connections after the keyBy),
+    // so keyed state is used without shuffling decoded media or features between machines.
+    SingleOutputStreamOperator<DecodedChunk> decoded = sequenced
+        .process(new DecodeStage(settings.decodeLimits(), settings.framePolicy(), settings.preprocessing(),
+            settings.blobRoot()))
+        .uid(Uids.DECODE).name("decode media");
+    KeyedStream<DecodedChunk, String> decodedByStream =
+        DataStreamUtils.reinterpretAsKeyedStream(decoded, c -> c.streamId, Types.STRING);
+
+    SingleOutputStreamOperator<EncodedChunk> encoded = decodedByStream
+        .process(new FrameEncoderStage(settings.models()), TypeInformation.of(EncodedChunk.class))
+        .uid(Uids.ENCODE_FRAMES).name("frame-level encoders");
+    KeyedStream<EncodedChunk, String> encodedByStream =
+        DataStreamUtils.reinterpretAsKeyedStream(encoded, c -> c.streamId, Types.STRING);
+
+    SingleOutputStreamOperator<WindowEmbeddings> windows = encodedByStream
+        .process(new WindowAssembler(settings.grid(), settings.framePolicy(), settings.idleTimeout()),
+            TypeInformation.of(WindowInput.class))
+        .uid(Uids.ASSEMBLE_WINDOWS).name("assemble windows")
+        .process(new WindowEncoderStage(settings.models(), settings.modalities()),
+            TypeInformation.of(WindowEmbeddings.class))
+        .uid(Uids.ENCODE_WINDOWS).name("window encoders");
+    DataStream<Embedding> embeddings =
+        windows.flatMap(new EmbeddingRecords()).uid(Uids.EMBEDDING_RECORDS).name("embedding records");
+
+    SingleOutputStreamOperator<AlertRule> rules = env
+        .fromSource(inputs.alertRules(), WatermarkStrategy.noWatermarks(), "alert rules").uid(Uids.SOURCE_RULES)
+        .process(ParseRecords.withTombstones(RecordCodec.of(AlertRule.class), PerceptionJob::deletedRule))
+        .uid(Uids.PARSE_RULES).name("parse alert rules");
+    BroadcastStream<AlertRule> ruleBroadcast = rules.broadcast(SpanScorer.RULES);
+    SingleOutputStreamOperator<EventSpan> spans = encodedByStream
+        .connect(ruleBroadcast)
+        .process(new SpanScorer(settings.models(), settings.spans()), RecordTypeInfo.forRecord(EventSpan.class))
+        .uid(Uids.SCORE_SPANS).name("PE-A-Frame spans and alerts");
+
+    SingleOutputStreamOperator<TagVocabulary> vocabularies = env
+        .fromSource(inputs.tagVocabularies(), WatermarkStrategy.noWatermarks(), "tag vocabularies")
+        .uid(Uids.SOURCE_VOCABULARIES)
+        .process(ParseRecords.withTombstones(RecordCodec.of(TagVocabulary.class), PerceptionJob::deletedVocabulary))
+        .uid(Uids.PARSE_VOCABULARIES).name("parse tag vocabularies");
+    SingleOutputStreamOperator<TagEvent> tags = DataStreamUtils
+        .reinterpretAsKeyedStream(windows, w -> w.streamId, Types.STRING)
+        .connect(vocabularies.broadcast(TagTracker.VOCABULARIES))
+        .process(new TagTracker(settings.models(), "video"), RecordTypeInfo.forRecord(TagEvent.class))
+        .uid(Uids.TRACK_TAGS).name("video tags");
+
+    DataStream<DeadLetter> deadLetters = chunks.getSideOutput(DeadLetters.TAG)
+        .union(sequenced.getSideOutput(DeadLetters.TAG), decoded.getSideOutput(DeadLetters.TAG),
+            rules.getSideOutput(DeadLetters.TAG), vocabularies.getSideOutput(DeadLetters.TAG),
+            spans.getSideOutput(DeadLetters.TAG), tags.getSideOutput(DeadLetters.TAG));
+    return new Graph(decodedByStream, embeddings, spans, spans.getSideOutput(SpanScorer.ALERTS), tags, deadLetters);
+  }
+
+  /** A tombstone on the rules topic deletes the rule with that key. */
+  public static AlertRule deletedRule(String ruleId) {
+    return AlertRule.newBuilder().setRuleId(ruleId).setPrompt("").setThreshold(0.5f).setDeleted(true)
+        .setUpdatedAtMs(Instant.EPOCH).build();
+  }
+
+  /** A tombstone on the vocabularies topic deletes the vocabulary with that key. */
+  public static TagVocabulary deletedVocabulary(String vocabularyId) {
+    return TagVocabulary.newBuilder().setVocabularyId(vocabularyId).setTags(java.util.List.of()).setDeleted(true)
+        .setUpdatedAtMs(Instant.EPOCH).build();
+  }
+}
