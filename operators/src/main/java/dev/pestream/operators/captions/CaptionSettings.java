@@ -1,5 +1,6 @@
 package dev.pestream.operators.captions;
 
+import dev.pestream.operators.decode.CaptionFramePolicy;
 import java.io.Serializable;
 import java.net.URI;
 import java.time.Duration;
@@ -188,6 +189,11 @@ public final class CaptionSettings implements Serializable {
 
   public Duration captionTimeout() {
     return captionTimeout;
+  }
+
+  /** How the decode stage makes this stage's frames (pass it to {@code DecodeStage}). */
+  public CaptionFramePolicy framePolicy() {
+    return new CaptionFramePolicy(frameIntervalUs(), imageSize, jpegQuality);
   }
 
   /** Flink's Async I/O timeout: a backstop behind the caption deadline the stage enforces itself. */
