@@ -56,7 +56,7 @@ public final class FakePlmServer implements AutoCloseable {
   /** What the server expects of each request. */
   public record Expectations(String model, String apiKey, int imageSize, int maxFrames) {}
 
-  /** One request as received. */
+  /** One request as received; status 0 = stalled, never answered. */
   public record Received(long arrivalNanos, int status, Fault fault, int frames, String prompt, String text) {}
 
   private final Expectations expected;
@@ -115,7 +115,7 @@ public final class FakePlmServer implements AutoCloseable {
     return this;
   }
 
-  /** How long a stalled request hangs before it is answered (normally past the client's timeout). */
+  /** How long a stalled request hangs before the server drops it unanswered (past the client's timeout). */
   public FakePlmServer stallFor(Duration d) {
     this.stall = d;
     return this;
@@ -200,7 +200,10 @@ public final class FakePlmServer implements AutoCloseable {
           return;
         }
         case STALL -> {
+          // Hang, then drop the connection without an answer (the client has given up by then).
+          received.add(new Received(arrival, 0, fault, 0, null, null));
           sleep(stall);
+          return;
         }
         case NONE -> {}
       }
