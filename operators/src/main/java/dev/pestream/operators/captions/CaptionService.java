@@ -33,6 +33,13 @@ import org.slf4j.LoggerFactory;
 public final class CaptionService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CaptionService.class);
   private static final Map<CaptionSettings.ServerKey, CaptionService> SHARED = new HashMap<>();
+  /**
+   * The rate limiter and breaker of each server outlive the services that use them (a few bytes
+   * per server): a service recreated after a task restart must neither forget the requests just
+   * sent (and exceed the rate) nor close a breaker that a dead server opened.
+   */
+  private static final Map<CaptionSettings.ServerKey, RateLimiter> LIMITERS = new HashMap<>();
+  private static final Map<CaptionSettings.ServerKey, CircuitBreaker> BREAKERS = new HashMap<>();
   private static final AtomicInteger THREADS = new AtomicInteger();
 
   /** Told about every attempt and retry of a call (metrics); called on service threads. */
@@ -65,15 +72,15 @@ public final class CaptionService implements AutoCloseable {
   private volatile boolean closed;
   private int references;
 
-  /** A service of its own (not shared); tests pass their clock and randomness. */
-  public CaptionService(CaptionSettings settings, PlmClient client, RateLimiter limiter, LongSupplier nanoClock,
-      DoubleSupplier random) {
+  /** A service of its own (not shared); tests pass their limiter, breaker, clock and randomness. */
+  public CaptionService(CaptionSettings settings, PlmClient client, RateLimiter limiter, CircuitBreaker breaker,
+      LongSupplier nanoClock, DoubleSupplier random) {
     this.key = settings.serverKey();
     this.client = client;
     this.limiter = limiter;
+    this.breaker = breaker;
     this.clock = nanoClock;
     this.random = random;
-    this.breaker = new CircuitBreaker(settings.breakerFailureThreshold(), settings.breakerOpenDuration(), nanoClock);
     this.backoff = new Backoff(settings.initialBackoff(), settings.maxBackoff());
     int id = THREADS.incrementAndGet();
     ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> daemon(r, "plm-retry-timer-" + id));
@@ -86,10 +93,20 @@ public final class CaptionService implements AutoCloseable {
     }
   }
 
-  /** A service with the system clock, the configured rate limit and a client built from {@code settings}. */
+  /**
+   * A service with a client built from {@code settings} and the JVM's rate limiter and breaker for
+   * its server (system clock).
+   */
   public static CaptionService create(CaptionSettings settings) {
-    return new CaptionService(settings, PlmClient.create(settings), RateLimiter.perSecond(settings.requestsPerSecond()),
-        System::nanoTime, () -> ThreadLocalRandom.current().nextDouble());
+    RateLimiter limiter;
+    CircuitBreaker breaker;
+    synchronized (SHARED) {
+      limiter = LIMITERS.computeIfAbsent(settings.serverKey(), k -> RateLimiter.perSecond(k.requestsPerSecond()));
+      breaker = BREAKERS.computeIfAbsent(settings.serverKey(),
+          k -> new CircuitBreaker(k.breakerFailureThreshold(), k.breakerOpenDuration(), System::nanoTime));
+    }
+    return new CaptionService(settings, PlmClient.create(settings), limiter, breaker, System::nanoTime,
+        () -> ThreadLocalRandom.current().nextDouble());
   }
 
   /** The JVM-wide service for {@code settings}' server; pair with {@link #release()}. */
@@ -182,7 +199,7 @@ public final class CaptionService implements AutoCloseable {
       }
       return;
     }
-    CircuitBreaker.Result breakerResult = CircuitBreaker.Result.NEUTRAL;
+    boolean recorded = false;
     try {
       limiter.acquire();
       if (call.result.isDone()) {
@@ -193,18 +210,28 @@ public final class CaptionService implements AutoCloseable {
       long remaining = call.deadlineNanos - clock.getAsLong();
       Duration timeout = Duration.ofNanos(Math.max(1_000_000, Math.min(remaining, key.requestTimeout().toNanos())));
       long started = System.nanoTime();
+      ChatCompletions.Answer answer = null;
+      PlmCallException failure = null;
       try {
-        ChatCompletions.Answer answer = client.call(body, timeout);
-        breakerResult = CircuitBreaker.Result.SUCCESS;
-        call.listener.attempt(System.nanoTime() - started, "OK");
-        call.finish(CaptionOutcome.ok(answer, call.attempts, call.elapsedMs()));
+        answer = client.call(body, timeout);
       } catch (PlmCallException e) {
-        breakerResult = e.breakerResult();
-        call.listener.attempt(System.nanoTime() - started, e.code());
-        failed(call, e);
+        failure = e;
+      }
+      long nanos = System.nanoTime() - started;
+      // The breaker learns the result before anyone sees the outcome.
+      breaker.record(failure == null ? CircuitBreaker.Result.SUCCESS : failure.breakerResult());
+      recorded = true;
+      if (failure == null) {
+        call.listener.attempt(nanos, "OK");
+        call.finish(CaptionOutcome.ok(answer, call.attempts, call.elapsedMs()));
+      } else {
+        call.listener.attempt(nanos, failure.code());
+        failed(call, failure);
       }
     } finally {
-      breaker.record(breakerResult);
+      if (!recorded) {
+        breaker.record(CircuitBreaker.Result.NEUTRAL);
+      }
     }
   }
 

@@ -50,8 +50,12 @@ class CaptionServiceTest {
         .maxBackoff(Duration.ofMillis(100)).requestTimeout(Duration.ofSeconds(5)).captionTimeout(Duration.ofSeconds(30));
   }
 
+  /** A service with a limiter and breaker of its own (the JVM-wide ones are tested separately). */
   private CaptionService service(CaptionSettings settings) {
-    CaptionService service = CaptionService.create(settings);
+    CaptionService service = new CaptionService(settings, PlmClient.create(settings),
+        RateLimiter.perSecond(settings.requestsPerSecond()),
+        new CircuitBreaker(settings.breakerFailureThreshold(), settings.breakerOpenDuration(), System::nanoTime),
+        System::nanoTime, Math::random);
     closeables.add(service);
     return service;
   }
@@ -204,6 +208,30 @@ class CaptionServiceTest {
     assertThat(outcome.error()).contains("last error: HTTP 500");
     assertThat(outcome.latencyMs()).isLessThan(2500);
     assertThat(server.requestCount()).isEqualTo(2);
+  }
+
+  @Test
+  void aServiceRecreatedAfterARestartKeepsTheBreakerAndTheRateLimit() throws Exception {
+    FakePlmServer server = server().pattern(n -> Fault.SERVER_ERROR);
+    CaptionSettings s = settings(server.baseUrl()).maxAttempts(2).breakerFailureThreshold(2)
+        .breakerOpenDuration(Duration.ofSeconds(30)).build();
+    CaptionService first = CaptionService.acquire(s);
+    try {
+      assertThat(submit(first, s, CaptionService.Listener.NONE).get(30, TimeUnit.SECONDS).ok()).isFalse();
+      assertThat(first.breakerState()).isEqualTo(CircuitBreaker.State.OPEN);
+    } finally {
+      first.release();
+    }
+    CaptionService second = CaptionService.acquire(s);
+    try {
+      assertThat(second).isNotSameAs(first);
+      assertThat(second.breakerState()).isEqualTo(CircuitBreaker.State.OPEN);
+      CaptionOutcome outcome = submit(second, s, CaptionService.Listener.NONE).get(30, TimeUnit.SECONDS);
+      assertThat(outcome.errorClass()).isEqualTo(CaptionOutcome.CIRCUIT_OPEN);
+      assertThat(server.requestCount()).isEqualTo(2);
+    } finally {
+      second.release();
+    }
   }
 
   @Test

@@ -76,6 +76,7 @@ public final class FakePlmServer implements AutoCloseable {
   private volatile Duration stall = Duration.ofSeconds(30);
   private volatile Duration answerTime = Duration.ZERO;
   private volatile int retryAfterSeconds = -1;
+  private volatile String refusedPromptMarker;
 
   private FakePlmServer(Expectations expected, HttpServer server) {
     this.expected = expected;
@@ -133,6 +134,12 @@ public final class FakePlmServer implements AutoCloseable {
     return this;
   }
 
+  /** Answers 400 to prompts containing {@code marker} (a request the server deems invalid, for good). */
+  public FakePlmServer refusePromptsContaining(String marker) {
+    this.refusedPromptMarker = marker;
+    return this;
+  }
+
   public List<Received> received() {
     List<Received> list = new ArrayList<>(received);
     list.sort((a, b) -> Long.compare(a.arrivalNanos(), b.arrivalNanos()));
@@ -148,6 +155,7 @@ public final class FakePlmServer implements AutoCloseable {
     return requests.get();
   }
 
+  /** The most requests handled at once (stalled requests do not count: when the client drops them is unknown here). */
   public int maxConcurrentRequests() {
     return maxInFlight.get();
   }
@@ -181,6 +189,7 @@ public final class FakePlmServer implements AutoCloseable {
     int n = requests.getAndIncrement();
     int now = inFlight.incrementAndGet();
     maxInFlight.accumulateAndGet(now, Math::max);
+    boolean counted = true;
     try (exchange) {
       byte[] body = exchange.getRequestBody().readAllBytes();
       Fault fault = script.poll();
@@ -201,7 +210,10 @@ public final class FakePlmServer implements AutoCloseable {
         }
         case STALL -> {
           // Hang, then drop the connection without an answer (the client has given up by then).
+          // Not counted as in flight: the client gives up at its timeout, which the server cannot see.
           received.add(new Received(arrival, 0, fault, 0, null, null));
+          inFlight.decrementAndGet();
+          counted = false;
           sleep(stall);
           return;
         }
@@ -209,7 +221,9 @@ public final class FakePlmServer implements AutoCloseable {
       }
       answer(exchange, body, arrival, fault);
     } finally {
-      inFlight.decrementAndGet();
+      if (counted) {
+        inFlight.decrementAndGet();
+      }
     }
   }
 
@@ -268,6 +282,11 @@ public final class FakePlmServer implements AutoCloseable {
       return;
     }
     String prompt = content.path(parts - 1).path("text").asText();
+    String refused = refusedPromptMarker;
+    if (refused != null && prompt.contains(refused)) {
+      reply(exchange, 400, error("this prompt is refused"), arrival, fault, parts - 1, prompt, null);
+      return;
+    }
     int frames = parts - 1;
     if (frames > expected.maxFrames()) {
       reject(exchange, 400, frames + " frames, more than " + expected.maxFrames(), arrival);
