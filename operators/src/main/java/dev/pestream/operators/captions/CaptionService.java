@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -20,7 +21,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The caller side of one PLM server, shared by every caption subtask in a JVM (a task manager):
- * the HTTP client, a cap on concurrent requests ({@code maxConcurrentRequests} worker threads),
+ * the HTTP client, a cap on concurrent requests ({@code maxConcurrentRequests} permits and workers),
  * the requests-per-second limit ({@link RateLimiter}), retries with {@link Backoff} and the
  * {@link CircuitBreaker}. Because they are shared, N subtasks together respect the limits.
  *
@@ -40,6 +41,9 @@ public final class CaptionService implements AutoCloseable {
    */
   private static final Map<CaptionSettings.ServerKey, RateLimiter> LIMITERS = new HashMap<>();
   private static final Map<CaptionSettings.ServerKey, CircuitBreaker> BREAKERS = new HashMap<>();
+  /** Likewise the concurrency permits: attempts of a closing service still count until they end. */
+  private static final Map<CaptionSettings.ServerKey, Semaphore> PERMITS = new HashMap<>();
+  private static final long POLL_MILLIS = 100;
   private static final AtomicInteger THREADS = new AtomicInteger();
 
   /** Told about every attempt and retry of a call (metrics); called on service threads. */
@@ -62,6 +66,7 @@ public final class CaptionService implements AutoCloseable {
   private final CaptionSettings.ServerKey key;
   private final PlmClient client;
   private final RateLimiter limiter;
+  private final Semaphore permits;
   private final CircuitBreaker breaker;
   private final Backoff backoff;
   private final LongSupplier clock;
@@ -75,9 +80,15 @@ public final class CaptionService implements AutoCloseable {
   /** A service of its own (not shared); tests pass their limiter, breaker, clock and randomness. */
   public CaptionService(CaptionSettings settings, PlmClient client, RateLimiter limiter, CircuitBreaker breaker,
       LongSupplier nanoClock, DoubleSupplier random) {
+    this(settings, client, limiter, new Semaphore(settings.maxConcurrentRequests(), true), breaker, nanoClock, random);
+  }
+
+  private CaptionService(CaptionSettings settings, PlmClient client, RateLimiter limiter, Semaphore permits,
+      CircuitBreaker breaker, LongSupplier nanoClock, DoubleSupplier random) {
     this.key = settings.serverKey();
     this.client = client;
     this.limiter = limiter;
+    this.permits = permits;
     this.breaker = breaker;
     this.clock = nanoClock;
     this.random = random;
@@ -99,13 +110,15 @@ public final class CaptionService implements AutoCloseable {
    */
   public static CaptionService create(CaptionSettings settings) {
     RateLimiter limiter;
+    Semaphore permits;
     CircuitBreaker breaker;
     synchronized (SHARED) {
       limiter = LIMITERS.computeIfAbsent(settings.serverKey(), k -> RateLimiter.perSecond(k.requestsPerSecond()));
+      permits = PERMITS.computeIfAbsent(settings.serverKey(), k -> new Semaphore(k.maxConcurrentRequests(), true));
       breaker = BREAKERS.computeIfAbsent(settings.serverKey(),
           k -> new CircuitBreaker(k.breakerFailureThreshold(), k.breakerOpenDuration(), System::nanoTime));
     }
-    return new CaptionService(settings, PlmClient.create(settings), limiter, breaker, System::nanoTime,
+    return new CaptionService(settings, PlmClient.create(settings), limiter, permits, breaker, System::nanoTime,
         () -> ThreadLocalRandom.current().nextDouble());
   }
 
@@ -160,27 +173,49 @@ public final class CaptionService implements AutoCloseable {
   }
 
   private void work() {
-    while (!closed) {
-      Call call;
-      try {
-        call = queue.take();
-      } catch (InterruptedException e) {
-        return;
+    try {
+      while (!closed) {
+        Call call = queue.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
+        if (call == null) {
+          continue;
+        }
+        try {
+          attempt(call);
+        } catch (RuntimeException | Error e) {
+          LOG.warn("Caption call failed unexpectedly", e);
+          call.finish(call.error(CaptionOutcome.INTERNAL, e.toString()));
+        }
       }
-      try {
-        attempt(call);
-      } catch (InterruptedException e) {
-        call.finish(call.error(CaptionOutcome.CANCELLED, "the caption service was stopped"));
-        return;
-      } catch (RuntimeException | Error e) {
-        LOG.warn("Caption call failed unexpectedly", e);
-        call.finish(call.error(CaptionOutcome.INTERNAL, e.toString()));
-      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
+  /**
+   * One attempt of {@code call}. Not interrupted by {@link #close()}: an attempt on the wire runs to
+   * its end (at most the request timeout) and holds its concurrency permit until then, so that a
+   * service replaced after a restart cannot push the server past the cap.
+   */
   private void attempt(Call call) throws InterruptedException {
     if (call.result.isDone()) {
+      return;
+    }
+    while (!permits.tryAcquire(POLL_MILLIS, TimeUnit.MILLISECONDS)) {
+      if (closed || call.result.isDone()) {
+        call.finish(call.error(CaptionOutcome.CANCELLED, "the caption service was stopped"));
+        return;
+      }
+    }
+    try {
+      attemptHoldingPermit(call);
+    } finally {
+      permits.release();
+    }
+  }
+
+  private void attemptHoldingPermit(Call call) throws InterruptedException {
+    if (closed) {
+      call.finish(call.error(CaptionOutcome.CANCELLED, "the caption service was stopped"));
       return;
     }
     long now = clock.getAsLong();
@@ -201,11 +236,13 @@ public final class CaptionService implements AutoCloseable {
     }
     boolean recorded = false;
     try {
-      limiter.acquire();
+      // Build the body (base64 of the frames) first: the rate-limit slot is taken right before sending.
+      byte[] body = call.body();
+      RateLimiter.Slot slot = limiter.acquire();
       if (call.result.isDone()) {
+        slot.sent();
         return;
       }
-      byte[] body = call.body();
       call.attempts++;
       long remaining = call.deadlineNanos - clock.getAsLong();
       Duration timeout = Duration.ofNanos(Math.max(1_000_000, Math.min(remaining, key.requestTimeout().toNanos())));
@@ -213,7 +250,7 @@ public final class CaptionService implements AutoCloseable {
       ChatCompletions.Answer answer = null;
       PlmCallException failure = null;
       try {
-        answer = client.call(body, timeout);
+        answer = client.call(body, timeout, slot::sent);
       } catch (PlmCallException e) {
         failure = e;
       }
@@ -270,7 +307,10 @@ public final class CaptionService implements AutoCloseable {
     }
   }
 
-  /** Stops the workers; calls still queued or waiting end as {@link CaptionOutcome#CANCELLED}. */
+  /**
+   * Stops the service: calls still queued or waiting for a retry end as {@link
+   * CaptionOutcome#CANCELLED}; attempts on the wire finish first (within the request timeout).
+   */
   @Override
   public void close() {
     if (closed) {
@@ -278,7 +318,7 @@ public final class CaptionService implements AutoCloseable {
     }
     closed = true;
     timer.shutdownNow();
-    workers.forEach(Thread::interrupt);
+    // Workers are not interrupted: each ends after its current attempt (see attempt()).
     List<Call> left = new ArrayList<>();
     queue.drainTo(left);
     for (Call call : left) {

@@ -59,11 +59,30 @@ public final class PlmClient {
 
   /** Sends {@code body} and returns the parsed answer, or throws why not (blocking, interruptible). */
   public ChatCompletions.Answer call(byte[] body, Duration timeout) throws PlmCallException, InterruptedException {
+    return call(body, timeout, () -> {});
+  }
+
+  /**
+   * As {@link #call(byte[], Duration)}; {@code onSent} runs once the whole body has been handed to
+   * the connection (or, if it never is, when the call ends).
+   */
+  public ChatCompletions.Answer call(byte[] body, Duration timeout, Runnable onSent)
+      throws PlmCallException, InterruptedException {
+    Runnable once = once(onSent);
+    try {
+      return send(body, timeout, once);
+    } finally {
+      once.run();
+    }
+  }
+
+  private ChatCompletions.Answer send(byte[] body, Duration timeout, Runnable onSent)
+      throws PlmCallException, InterruptedException {
     HttpRequest.Builder request = HttpRequest.newBuilder(url)
         .timeout(timeout)
         .header("Content-Type", "application/json")
         .header("Accept", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        .POST(new NotifyingBody(HttpRequest.BodyPublishers.ofByteArray(body), onSent));
     if (authorization != null) {
       request.header("Authorization", authorization);
     }
@@ -132,6 +151,15 @@ public final class PlmClient {
     }
   }
 
+  private static Runnable once(Runnable r) {
+    java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+    return () -> {
+      if (done.compareAndSet(false, true)) {
+        r.run();
+      }
+    };
+  }
+
   private static Duration min(Duration a, Duration b) {
     return a.compareTo(b) <= 0 ? a : b;
   }
@@ -141,6 +169,40 @@ public final class PlmClient {
 
     ResponseTooLarge(int limit) {
       super("the server's answer exceeds " + limit + " bytes");
+    }
+  }
+
+  /** A request body that tells when its last byte has been handed to the connection. */
+  private record NotifyingBody(HttpRequest.BodyPublisher body, Runnable onSent) implements HttpRequest.BodyPublisher {
+    @Override
+    public long contentLength() {
+      return body.contentLength();
+    }
+
+    @Override
+    public void subscribe(Flow.Subscriber<? super ByteBuffer> subscriber) {
+      body.subscribe(new Flow.Subscriber<ByteBuffer>() {
+        @Override
+        public void onSubscribe(Flow.Subscription subscription) {
+          subscriber.onSubscribe(subscription);
+        }
+
+        @Override
+        public void onNext(ByteBuffer item) {
+          subscriber.onNext(item);
+        }
+
+        @Override
+        public void onError(Throwable error) {
+          subscriber.onError(error);
+        }
+
+        @Override
+        public void onComplete() {
+          subscriber.onComplete();
+          onSent.run();
+        }
+      });
     }
   }
 

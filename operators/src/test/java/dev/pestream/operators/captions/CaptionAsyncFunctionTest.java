@@ -61,7 +61,7 @@ class CaptionAsyncFunctionTest {
   private CaptionSettings.Builder settings() {
     return CaptionSettings.builder().endpoint(server.baseUrl()).model(MODEL).maxConcurrentRequests(4)
         .requestsPerSecond(100).initialBackoff(Duration.ofMillis(20)).maxBackoff(Duration.ofMillis(50))
-        .requestTimeout(Duration.ofMillis(500)).captionTimeout(Duration.ofSeconds(20)).asyncCapacity(8);
+        .requestTimeout(Duration.ofSeconds(5)).captionTimeout(Duration.ofSeconds(20)).asyncCapacity(8);
   }
 
   static CaptionRequest request(String stream, long window, int frames) {

@@ -214,7 +214,7 @@ class CaptionServiceTest {
   void aServiceRecreatedAfterARestartKeepsTheBreakerAndTheRateLimit() throws Exception {
     FakePlmServer server = server().pattern(n -> Fault.SERVER_ERROR);
     CaptionSettings s = settings(server.baseUrl()).maxAttempts(2).breakerFailureThreshold(2)
-        .breakerOpenDuration(Duration.ofSeconds(30)).build();
+        .breakerOpenDuration(Duration.ofSeconds(30)).captionTimeout(Duration.ofSeconds(10)).build();
     CaptionService first = CaptionService.acquire(s);
     try {
       assertThat(submit(first, s, CaptionService.Listener.NONE).get(30, TimeUnit.SECONDS).ok()).isFalse();

@@ -174,6 +174,20 @@ public final class FakePlmServer implements AutoCloseable {
     return best;
   }
 
+  /** Every request's arrival (ms after the first), status and fault, one per line: for failure messages. */
+  public String arrivals() {
+    List<Received> list = received();
+    if (list.isEmpty()) {
+      return "(no requests)";
+    }
+    long t0 = list.get(0).arrivalNanos();
+    StringBuilder sb = new StringBuilder();
+    for (Received r : list) {
+      sb.append(String.format("%n+%6d ms  %3d  %s", (r.arrivalNanos() - t0) / 1_000_000, r.status(), r.fault()));
+    }
+    return sb.toString();
+  }
+
   /** The per-frame mean colours (r, g, b) in a caption this server wrote. */
   public static List<int[]> coloursOf(String caption) {
     List<int[]> colours = new ArrayList<>();
