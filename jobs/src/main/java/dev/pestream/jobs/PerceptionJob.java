@@ -1,8 +1,10 @@
 package dev.pestream.jobs;
 
 import dev.pestream.connectors.deadletter.DeadLetters;
+import dev.pestream.jobs.cli.RunCommand;
 import dev.pestream.connectors.flink.RecordTypeInfo;
 import dev.pestream.connectors.kafka.KafkaInput;
+import dev.pestream.connectors.kafka.KafkaOptions;
 import dev.pestream.connectors.kafka.ParseRecords;
 import dev.pestream.operators.decode.DecodeStage;
 import dev.pestream.operators.decode.DecodedChunk;
@@ -94,6 +96,17 @@ public final class PerceptionJob {
 
   private final PerceptionSettings settings;
 
+  /**
+   * Entry point for {@code flink run} and the Kubernetes operator: the same arguments as {@code
+   * pestream run} ({@code --help} lists every setting).
+   */
+  public static void main(String[] args) {
+    int exit = RunCommand.commandLine().execute(args);
+    if (exit != 0) {
+      throw new IllegalStateException("the perception job did not start (exit code " + exit + ")");
+    }
+  }
+
   public PerceptionJob(PerceptionSettings settings) {
     this.settings = settings;
   }
@@ -111,9 +124,11 @@ public final class PerceptionJob {
 
   /** Builds the pipeline without sinks. */
   public Graph build(StreamExecutionEnvironment env, Inputs inputs) {
+    int maxRecordBytes = KafkaOptions.maxRecordBytes(settings.config().flink());
     SingleOutputStreamOperator<MediaChunk> chunks = env
         .fromSource(inputs.chunks(), WatermarkStrategy.noWatermarks(), "media chunks").uid(Uids.SOURCE_CHUNKS)
-        .process(ParseRecords.of(RecordCodec.of(MediaChunk.class))).uid(Uids.PARSE_CHUNKS).name("parse chunks");
+        .process(ParseRecords.of(RecordCodec.of(MediaChunk.class).withMaxBytes(maxRecordBytes)))
+        .uid(Uids.PARSE_CHUNKS).name("parse chunks");
 
     SingleOutputStreamOperator<MediaChunk> sequenced = chunks
         .keyBy(MediaChunk::getStreamId, Types.STRING)
@@ -146,7 +161,8 @@ public final class PerceptionJob {
 
     SingleOutputStreamOperator<AlertRule> rules = env
         .fromSource(inputs.alertRules(), WatermarkStrategy.noWatermarks(), "alert rules").uid(Uids.SOURCE_RULES)
-        .process(ParseRecords.withTombstones(RecordCodec.of(AlertRule.class), PerceptionJob::deletedRule))
+        .process(ParseRecords.withTombstones(
+            RecordCodec.of(AlertRule.class).withMaxBytes(maxRecordBytes), PerceptionJob::deletedRule))
         .uid(Uids.PARSE_RULES).name("parse alert rules");
     BroadcastStream<AlertRule> ruleBroadcast = rules.broadcast(SpanScorer.RULES);
     SingleOutputStreamOperator<EventSpan> spans = encodedByStream
@@ -157,7 +173,8 @@ public final class PerceptionJob {
     SingleOutputStreamOperator<TagVocabulary> vocabularies = env
         .fromSource(inputs.tagVocabularies(), WatermarkStrategy.noWatermarks(), "tag vocabularies")
         .uid(Uids.SOURCE_VOCABULARIES)
-        .process(ParseRecords.withTombstones(RecordCodec.of(TagVocabulary.class), PerceptionJob::deletedVocabulary))
+        .process(ParseRecords.withTombstones(
+            RecordCodec.of(TagVocabulary.class).withMaxBytes(maxRecordBytes), PerceptionJob::deletedVocabulary))
         .uid(Uids.PARSE_VOCABULARIES).name("parse tag vocabularies");
     SingleOutputStreamOperator<TagEvent> tags = DataStreamUtils
         .reinterpretAsKeyedStream(windows, w -> w.streamId, Types.STRING)

@@ -5,9 +5,9 @@ import static org.bytedeco.ffmpeg.global.avutil.av_frame_alloc;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_get_buffer;
 import static org.bytedeco.ffmpeg.global.swscale.SWS_BICUBIC;
-import static org.bytedeco.ffmpeg.global.swscale.sws_alloc_context;
-import static org.bytedeco.ffmpeg.global.swscale.sws_free_context;
-import static org.bytedeco.ffmpeg.global.swscale.sws_scale_frame;
+import static org.bytedeco.ffmpeg.global.swscale.sws_freeContext;
+import static org.bytedeco.ffmpeg.global.swscale.sws_getCachedContext;
+import static org.bytedeco.ffmpeg.global.swscale.sws_scale;
 
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
@@ -22,6 +22,7 @@ import javax.imageio.ImageWriter;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
 import org.bytedeco.ffmpeg.avutil.AVFrame;
 import org.bytedeco.ffmpeg.swscale.SwsContext;
+import org.bytedeco.javacpp.DoublePointer;
 
 /**
  * Makes the caption frames of a chunk ({@link CaptionFramePolicy}): for the first decoded frame of
@@ -34,7 +35,7 @@ import org.bytedeco.ffmpeg.swscale.SwsContext;
 public final class CaptionFrameSampler implements AutoCloseable {
   private final CaptionFramePolicy policy;
   private final AVFrame bgr;
-  private final SwsContext sws;
+  private SwsContext sws;
   private final BufferedImage image;
   private final byte[] imageBytes;
   private final ImageWriter writer;
@@ -60,9 +61,6 @@ public final class CaptionFrameSampler implements AutoCloseable {
       writer.dispose();
       throw new OutOfMemoryError("caption frame buffer");
     }
-    this.sws = sws_alloc_context();
-    sws.flags(SWS_BICUBIC);
-    sws.threads(1);
   }
 
   public CaptionFramePolicy policy() {
@@ -89,18 +87,7 @@ public final class CaptionFrameSampler implements AutoCloseable {
 
   /** Resizes (bicubic) and JPEG-encodes one decoded picture of any size and pixel format. */
   public byte[] encode(AVFrame frame) throws DecodeException {
-    if (closed) {
-      throw new IllegalStateException("caption frame sampler is closed");
-    }
-    int ret = sws_scale_frame(sws, bgr, frame);
-    if (ret < 0) {
-      throw new DecodeException(DecodeFailure.CORRUPT, "cannot scale a caption frame: " + FfmpegErrors.describe(ret));
-    }
-    int s = policy.imageSize();
-    int stride = bgr.linesize(0);
-    for (int y = 0; y < s; y++) {
-      bgr.data(0).position((long) y * stride).get(imageBytes, y * 3 * s, 3 * s);
-    }
+    scale(frame);
     ByteArrayOutputStream out = new ByteArrayOutputStream(32 * 1024);
     try (MemoryCacheImageOutputStream stream = new MemoryCacheImageOutputStream(out)) {
       writer.setOutput(stream);
@@ -111,6 +98,34 @@ public final class CaptionFrameSampler implements AutoCloseable {
       writer.setOutput(null);
     }
     return out.toByteArray();
+  }
+
+  /** The picture resized to {@code S x S} BGR, rows packed (what gets JPEG-encoded). */
+  byte[] scaledBgr(AVFrame frame) throws DecodeException {
+    scale(frame);
+    return imageBytes.clone();
+  }
+
+  private void scale(AVFrame frame) throws DecodeException {
+    if (closed) {
+      throw new IllegalStateException("caption frame sampler is closed");
+    }
+    // The classic swscale entry points, as the decoder's own scaling: what the ffmpeg program's
+    // scale filter does with flags=bicubic. The context is rebuilt only when the input changes.
+    sws = sws_getCachedContext(sws, frame.width(), frame.height(), frame.format(), policy.imageSize(),
+        policy.imageSize(), AV_PIX_FMT_BGR24, SWS_BICUBIC, null, null, (DoublePointer) null);
+    if (sws == null || sws.isNull()) {
+      throw new DecodeException(DecodeFailure.CORRUPT, "cannot scale pixel format " + frame.format() + " for captions");
+    }
+    int ret = sws_scale(sws, frame.data(), frame.linesize(), 0, frame.height(), bgr.data(), bgr.linesize());
+    if (ret < 0) {
+      throw new DecodeException(DecodeFailure.CORRUPT, "cannot scale a caption frame: " + FfmpegErrors.describe(ret));
+    }
+    int s = policy.imageSize();
+    int stride = bgr.linesize(0);
+    for (int y = 0; y < s; y++) {
+      bgr.data(0).position((long) y * stride).get(imageBytes, y * 3 * s, 3 * s);
+    }
   }
 
   /** Stream times of this chunk's caption frames, in decoding order. */
@@ -130,7 +145,9 @@ public final class CaptionFrameSampler implements AutoCloseable {
     }
     closed = true;
     av_frame_free(bgr);
-    sws_free_context(sws);
+    if (sws != null) {
+      sws_freeContext(sws);
+    }
     writer.dispose();
   }
 }

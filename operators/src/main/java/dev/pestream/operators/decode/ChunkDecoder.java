@@ -42,9 +42,9 @@ import static org.bytedeco.ffmpeg.global.swresample.swr_get_out_samples;
 import static org.bytedeco.ffmpeg.global.swresample.swr_init;
 import static org.bytedeco.ffmpeg.global.swresample.swr_next_pts;
 import static org.bytedeco.ffmpeg.global.swscale.SWS_BILINEAR;
-import static org.bytedeco.ffmpeg.global.swscale.sws_alloc_context;
-import static org.bytedeco.ffmpeg.global.swscale.sws_free_context;
-import static org.bytedeco.ffmpeg.global.swscale.sws_scale_frame;
+import static org.bytedeco.ffmpeg.global.swscale.sws_freeContext;
+import static org.bytedeco.ffmpeg.global.swscale.sws_getCachedContext;
+import static org.bytedeco.ffmpeg.global.swscale.sws_scale;
 
 import java.util.Arrays;
 import org.bytedeco.ffmpeg.avcodec.AVCodec;
@@ -60,6 +60,7 @@ import org.bytedeco.ffmpeg.avutil.AVRational;
 import org.bytedeco.ffmpeg.swresample.SwrContext;
 import org.bytedeco.ffmpeg.swscale.SwsContext;
 import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.PointerPointer;
 
@@ -85,8 +86,8 @@ import org.bytedeco.javacpp.PointerPointer;
  * arrays are reused across chunks; {@link #close()} frees them.
  */
 public final class ChunkDecoder implements AutoCloseable {
-  /** Scratch arrays larger than this are released after a chunk instead of kept for the next. */
-  private static final int MAX_RETAINED_SCRATCH_FLOATS = 16 << 20;
+  /** Scratch arrays larger than this (bytes) are released after a chunk instead of kept for the next. */
+  private static final int MAX_RETAINED_SCRATCH_BYTES = 64 << 20;
 
   private final DecodeLimits limits;
   private final FramePolicy policy;
@@ -98,7 +99,7 @@ public final class ChunkDecoder implements AutoCloseable {
   private final AVPacket packet;
   private final AVFrame frame;
   private final AVFrame rgb;
-  private final SwsContext sws;
+  private SwsContext sws;
   private CaptionFrameSampler captions;
   private BytePointer input;
   private long inputCapacity;
@@ -107,10 +108,10 @@ public final class ChunkDecoder implements AutoCloseable {
   private int audioOutCapacity;
 
   private float[] audioScratch = new float[AudioClock.SAMPLE_RATE * 2];
-  private float[] pixelScratch = new float[0];
+  /** Kept frames as packed RGB24, normalised into the result's float array in one pass at the end. */
+  private byte[] rgbScratch = new byte[0];
   private long[] ptsScratch = new long[64];
   private long[] indexScratch = new long[64];
-  private byte[] rgbScratch = new byte[0];
   private boolean closed;
 
   public ChunkDecoder(DecodeLimits limits, FramePolicy policy, VideoPreprocessing preprocessing) {
@@ -143,9 +144,6 @@ public final class ChunkDecoder implements AutoCloseable {
     if (av_frame_get_buffer(rgb, 0) < 0) {
       throw new OutOfMemoryError("RGB frame buffer");
     }
-    this.sws = sws_alloc_context();
-    sws.flags(SWS_BILINEAR);
-    sws.threads(1);
   }
 
   public DecodeLimits limits() {
@@ -233,10 +231,10 @@ public final class ChunkDecoder implements AutoCloseable {
   }
 
   private void releaseLargeScratch() {
-    if (pixelScratch.length > MAX_RETAINED_SCRATCH_FLOATS) {
-      pixelScratch = new float[0];
+    if (rgbScratch.length > MAX_RETAINED_SCRATCH_BYTES) {
+      rgbScratch = new byte[0];
     }
-    if (audioScratch.length > MAX_RETAINED_SCRATCH_FLOATS) {
+    if (4L * audioScratch.length > MAX_RETAINED_SCRATCH_BYTES) {
       audioScratch = new float[AudioClock.SAMPLE_RATE * 2];
     }
   }
@@ -250,7 +248,9 @@ public final class ChunkDecoder implements AutoCloseable {
     av_packet_free(packet);
     av_frame_free(frame);
     av_frame_free(rgb);
-    sws_free_context(sws);
+    if (sws != null) {
+      sws_freeContext(sws);
+    }
     if (captions != null) {
       captions.close();
     }
@@ -488,37 +488,36 @@ public final class ChunkDecoder implements AutoCloseable {
     }
 
     private void keepFrame(long us, long gridIndex) throws DecodeException {
-      int ret = sws_scale_frame(sws, rgb, frame);
+      // The classic swscale entry points: bit-identical to the ffmpeg program's scale filter
+      // (the frame API of FFmpeg 8 rounds differently). The context is rebuilt only when the
+      // input size or format changes.
+      sws = sws_getCachedContext(
+          sws, frame.width(), frame.height(), frame.format(), imageSize, imageSize, AV_PIX_FMT_RGB24,
+          SWS_BILINEAR, null, null, (DoublePointer) null);
+      if (sws == null || sws.isNull()) {
+        throw new DecodeException(DecodeFailure.CORRUPT, "cannot scale pixel format " + frame.format());
+      }
+      int ret = sws_scale(sws, frame.data(), frame.linesize(), 0, frame.height(), rgb.data(), rgb.linesize());
       if (ret < 0) {
         throw new DecodeException(DecodeFailure.CORRUPT, "cannot scale a video frame: " + FfmpegErrors.describe(ret));
       }
-      int s = imageSize;
-      int stride = rgb.linesize(0);
-      int bytes = stride * (s - 1) + 3 * s;
-      if (rgbScratch.length < bytes) {
-        rgbScratch = new byte[bytes];
+      int row = 3 * imageSize;
+      int frameBytes = row * imageSize;
+      int offset = keptFrames * frameBytes;
+      if (rgbScratch.length < offset + frameBytes) {
+        rgbScratch = Arrays.copyOf(rgbScratch, Math.max(offset + frameBytes, rgbScratch.length * 2));
       }
-      rgb.data(0).position(0).get(rgbScratch, 0, bytes);
-
-      int plane = s * s;
-      int frameFloats = 3 * plane;
-      int offset = keptFrames * frameFloats;
-      ensurePixelCapacity(offset + frameFloats);
       if (ptsScratch.length <= keptFrames) {
         ptsScratch = Arrays.copyOf(ptsScratch, ptsScratch.length * 2);
         indexScratch = Arrays.copyOf(indexScratch, indexScratch.length * 2);
       }
-      float[] r = lut[0];
-      float[] g = lut[1];
-      float[] b = lut[2];
-      float[] out = pixelScratch;
-      for (int y = 0; y < s; y++) {
-        int src = y * stride;
-        int dst = offset + y * s;
-        for (int x = 0; x < s; x++, src += 3, dst++) {
-          out[dst] = r[rgbScratch[src] & 0xff];
-          out[dst + plane] = g[rgbScratch[src + 1] & 0xff];
-          out[dst + 2 * plane] = b[rgbScratch[src + 2] & 0xff];
+      int stride = rgb.linesize(0);
+      BytePointer pixels = rgb.data(0);
+      if (stride == row) {
+        pixels.position(0).get(rgbScratch, offset, frameBytes);
+      } else {
+        for (int y = 0; y < imageSize; y++) {
+          pixels.position((long) y * stride).get(rgbScratch, offset + y * row, row);
         }
       }
       ptsScratch[keptFrames] = us;
@@ -526,10 +525,24 @@ public final class ChunkDecoder implements AutoCloseable {
       keptFrames++;
     }
 
-    private void ensurePixelCapacity(int floats) {
-      if (pixelScratch.length < floats) {
-        pixelScratch = Arrays.copyOf(pixelScratch, Math.max(floats, pixelScratch.length * 2));
+    /** Packed RGB24 of the kept frames to normalised planes, channels first. */
+    private float[] normalisedPixels() {
+      int plane = imageSize * imageSize;
+      float[] out = new float[keptFrames * 3 * plane];
+      float[] r = lut[0];
+      float[] g = lut[1];
+      float[] b = lut[2];
+      byte[] rgbBytes = rgbScratch;
+      for (int f = 0; f < keptFrames; f++) {
+        int src = f * 3 * plane;
+        int base = f * 3 * plane;
+        for (int i = 0; i < plane; i++, src += 3) {
+          out[base + i] = r[rgbBytes[src] & 0xff];
+          out[base + plane + i] = g[rgbBytes[src + 1] & 0xff];
+          out[base + 2 * plane + i] = b[rgbBytes[src + 2] & 0xff];
+        }
       }
+      return out;
     }
 
     private void receiveAudio() throws DecodeException {
@@ -675,7 +688,7 @@ public final class ChunkDecoder implements AutoCloseable {
       out.audio = Arrays.copyOf(audioScratch, audioSamples);
       out.framePtsUs = Arrays.copyOf(ptsScratch, keptFrames);
       out.frameIndex = Arrays.copyOf(indexScratch, keptFrames);
-      out.pixels = Arrays.copyOf(pixelScratch, keptFrames * 3 * imageSize * imageSize);
+      out.pixels = normalisedPixels();
       if (captions != null) {
         out.captionPtsUs = captions.takePts();
         out.captionJpegs = captions.takeJpegs();

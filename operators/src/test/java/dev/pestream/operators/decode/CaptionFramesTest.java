@@ -7,16 +7,26 @@ import dev.pestream.operators.captions.CaptionChunk;
 import dev.pestream.operators.captions.CaptionChunks;
 import dev.pestream.operators.testing.SyntheticMedia;
 import dev.pestream.operators.testing.SyntheticMedia.Container;
+import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_BGR24;
+import static org.bytedeco.ffmpeg.global.avutil.av_frame_alloc;
+import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;
+import static org.bytedeco.ffmpeg.global.avutil.av_frame_get_buffer;
+
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
+import java.nio.ByteBuffer;
+import java.util.Random;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
+import org.bytedeco.ffmpeg.avutil.AVFrame;
+import org.bytedeco.javacv.FFmpegFrameFilter;
+import org.bytedeco.javacv.Frame;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Caption frames as the decoder's second video output: 1 per second, 448x448 bicubic JPEG. */
+/** Caption frames as the decoder's second video output: 1 per second, 448x448 bicubic (FFmpeg's scaler), JPEG. */
 class CaptionFramesTest {
   private static final long S = 1_000_000L;
   private static Path dir;
@@ -104,6 +114,56 @@ class CaptionFramesTest {
       assertThatThrownBy(() -> decoder.decode(playlist, 0)).isInstanceOf(DecodeException.class);
       // and the decoder is still good for the next chunk
       assertThat(decoder.decode(media, 0).captionPtsUs).hasSize(3);
+    }
+  }
+
+  @Test
+  void theResizeIsWhatFfmpegsScaleFilterDoesWithBicubic() throws Exception {
+    int w = 64;
+    int h = 48;
+    Random random = new Random(5);
+    byte[] noise = new byte[w * h * 3];
+    random.nextBytes(noise);
+    byte[] ours;
+    try (CaptionFrameSampler sampler = new CaptionFrameSampler(CaptionFramePolicy.plm())) {
+      AVFrame picture = av_frame_alloc();
+      try {
+        picture.width(w).height(h).format(AV_PIX_FMT_BGR24);
+        assertThat(av_frame_get_buffer(picture, 0)).isZero();
+        for (int y = 0; y < h; y++) {
+          picture.data(0).position((long) y * picture.linesize(0)).put(noise, y * 3 * w, 3 * w);
+        }
+        ours = sampler.scaledBgr(picture);
+      } finally {
+        av_frame_free(picture);
+      }
+    }
+    assertThat(ours).hasSize(448 * 448 * 3);
+    assertThat(ours).as("bit-identical to scale=448:448:flags=bicubic").isEqualTo(scaleFilter(noise, w, h, "bicubic"));
+    assertThat(ours).as("and not the bilinear result").isNotEqualTo(scaleFilter(noise, w, h, "bilinear"));
+  }
+
+  /** The same picture through FFmpeg's scale filter (libavfilter), packed BGR rows. */
+  private static byte[] scaleFilter(byte[] bgr, int w, int h, String flags) throws Exception {
+    try (Frame in = new Frame(w, h, Frame.DEPTH_UBYTE, 3);
+        FFmpegFrameFilter filter = new FFmpegFrameFilter("scale=448:448:flags=" + flags, w, h)) {
+      ByteBuffer buffer = (ByteBuffer) in.image[0];
+      for (int y = 0; y < h; y++) {
+        buffer.position(y * in.imageStride).put(bgr, y * 3 * w, 3 * w);
+      }
+      buffer.position(0);
+      filter.setPixelFormat(AV_PIX_FMT_BGR24);
+      filter.start();
+      filter.push(in);
+      Frame out = filter.pull();
+      assertThat(out.imageWidth).isEqualTo(448);
+      byte[] packed = new byte[448 * 448 * 3];
+      ByteBuffer pixels = (ByteBuffer) out.image[0];
+      for (int y = 0; y < 448; y++) {
+        pixels.position(y * out.imageStride).get(packed, y * 3 * 448, 3 * 448);
+      }
+      filter.stop();
+      return packed;
     }
   }
 
