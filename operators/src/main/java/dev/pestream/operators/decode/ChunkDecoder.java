@@ -70,6 +70,10 @@ import org.bytedeco.javacpp.PointerPointer;
  * start_time)}, where {@code start_time} is the container's earliest timestamp; the ingest
  * command writes chunks whose start is that earliest timestamp on the stream clock.
  *
+ * <p>Optionally ({@link CaptionFramePolicy}) a second video output: caption frames, one per
+ * interval slot, resized bicubic and JPEG-encoded by {@link CaptionFrameSampler}, from the same
+ * decoded pictures (the untrusted bytes are demuxed and decoded once, under the same guards).
+ *
  * <p>Not thread-safe: one instance per thread (one per Flink subtask). Native buffers and scratch
  * arrays are reused across chunks; {@link #close()} frees them.
  */
@@ -89,6 +93,7 @@ public final class ChunkDecoder implements AutoCloseable {
   private final AVFrame rgb;
   private SwsContext sws;
   private final MonoResampler resampler = new MonoResampler();
+  private CaptionFrameSampler captions;
   private BytePointer input;
   private long inputCapacity;
   private FloatPointer audioOut;
@@ -104,6 +109,16 @@ public final class ChunkDecoder implements AutoCloseable {
 
   public ChunkDecoder(DecodeLimits limits, FramePolicy policy, VideoPreprocessing preprocessing) {
     this(limits, policy, preprocessing, SandboxedInput.DemuxerPolicy.DEFAULT);
+  }
+
+  /**
+   * With caption frames as a second video output ({@link DecodedChunk#captionPtsUs}, {@link
+   * DecodedChunk#captionJpegs}); {@code captions} null = none.
+   */
+  public ChunkDecoder(
+      DecodeLimits limits, FramePolicy policy, VideoPreprocessing preprocessing, CaptionFramePolicy captions) {
+    this(limits, policy, preprocessing, SandboxedInput.DemuxerPolicy.DEFAULT);
+    this.captions = captions == null ? null : new CaptionFrameSampler(captions);
   }
 
   /** With other demuxer rules (tests widen them to prove the other guards hold on their own). */
@@ -230,6 +245,9 @@ public final class ChunkDecoder implements AutoCloseable {
     if (sws != null) {
       sws_freeContext(sws);
     }
+    if (captions != null) {
+      captions.close();
+    }
     if (input != null) {
       av_free(input);
       input = null;
@@ -275,6 +293,9 @@ public final class ChunkDecoder implements AutoCloseable {
 
     DecodedChunk decode() throws DecodeException {
       openStreams();
+      if (captions != null) {
+        captions.startChunk();
+      }
       while (true) {
         checkDeadline();
         int ret = av_read_frame(oc, packet);
@@ -442,6 +463,9 @@ public final class ChunkDecoder implements AutoCloseable {
           lastVideoUs = us;
           checkDuration(us, "video");
           long gridIndex = frameRate.isKnown() ? frameRate.gridIndexOf(us) : decodedFrames - 1;
+          if (captions != null) {
+            captions.offer(frame, us);
+          }
           if (policy.keeps(gridIndex, frameRate)) {
             keepFrame(us, gridIndex);
           }
@@ -632,6 +656,10 @@ public final class ChunkDecoder implements AutoCloseable {
       out.framePtsUs = Arrays.copyOf(ptsScratch, keptFrames);
       out.frameIndex = Arrays.copyOf(indexScratch, keptFrames);
       out.pixels = normalisedPixels();
+      if (captions != null) {
+        out.captionPtsUs = captions.takePts();
+        out.captionJpegs = captions.takeJpegs();
+      }
       long end = startUs;
       if (audioSamples > 0) {
         end = Math.max(end, AudioClock.timeUsOf(audioStartSample + audioSamples));
