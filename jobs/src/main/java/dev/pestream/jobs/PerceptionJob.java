@@ -6,6 +6,7 @@ import dev.pestream.connectors.flink.RecordTypeInfo;
 import dev.pestream.connectors.kafka.KafkaInput;
 import dev.pestream.connectors.kafka.KafkaOptions;
 import dev.pestream.connectors.kafka.ParseRecords;
+import dev.pestream.operators.captions.CaptionPipeline;
 import dev.pestream.operators.decode.DecodeStage;
 import dev.pestream.operators.decode.DecodedChunk;
 import dev.pestream.operators.encode.EncodedChunk;
@@ -19,6 +20,7 @@ import dev.pestream.operators.windows.WindowEncoderStage;
 import dev.pestream.operators.windows.WindowInput;
 import dev.pestream.schemas.Alert;
 import dev.pestream.schemas.AlertRule;
+import dev.pestream.schemas.Caption;
 import dev.pestream.schemas.DeadLetter;
 import dev.pestream.schemas.Embedding;
 import dev.pestream.schemas.EventSpan;
@@ -42,7 +44,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 /**
  * The perception pipeline: media chunks → order / dedupe → decode → frame-level encoders →
  * per-stream windows → window encoders → embeddings and tags; per-frame PE-A-Frame scores →
- * spans and alerts. Every stage is a named class from the operators module; this class only
+ * spans and alerts; optionally caption windows → PLM server → captions. Every stage is a named class from the operators module; this class only
  * wires them, with a stable {@code uid} (savepoint compatibility) and a {@code name} on each.
  *
  * <p>It takes its sources and sinks, so tests and the demo run the same graph on other endpoints.
@@ -68,6 +70,7 @@ public final class PerceptionJob {
     public static final String SINK_SPANS = "sink-spans";
     public static final String SINK_ALERTS = "sink-alerts";
     public static final String SINK_TAGS = "sink-tags";
+    public static final String SINK_CAPTIONS = "sink-captions";
     public static final String SINK_DEAD_LETTERS = "sink-dead-letters";
 
     private Uids() {}
@@ -77,21 +80,23 @@ public final class PerceptionJob {
   public record Inputs(
       Source<KafkaInput, ?, ?> chunks, Source<KafkaInput, ?, ?> alertRules, Source<KafkaInput, ?, ?> tagVocabularies) {}
 
-  /** Where the job writes. */
+  /** Where the job writes; {@code captions} may be null when captions are off. */
   public record Outputs(
       Sink<Embedding> embeddings,
       Sink<EventSpan> spans,
       Sink<Alert> alerts,
       Sink<TagEvent> tags,
+      Sink<Caption> captions,
       Sink<DeadLetter> deadLetters) {}
 
-  /** The streams the graph produces, for callers that attach more stages (captions). */
+  /** The streams the graph produces; {@code captions} is null when captions are off. */
   public record Graph(
       KeyedStream<DecodedChunk, String> decoded,
       DataStream<Embedding> embeddings,
       DataStream<EventSpan> spans,
       DataStream<Alert> alerts,
       DataStream<TagEvent> tags,
+      DataStream<Caption> captions,
       DataStream<DeadLetter> deadLetters) {}
 
   private final PerceptionSettings settings;
@@ -118,6 +123,12 @@ public final class PerceptionJob {
     graph.spans().sinkTo(outputs.spans()).uid(Uids.SINK_SPANS).name("spans topic");
     graph.alerts().sinkTo(outputs.alerts()).uid(Uids.SINK_ALERTS).name("alerts topic");
     graph.tags().sinkTo(outputs.tags()).uid(Uids.SINK_TAGS).name("tags topic");
+    if (graph.captions() != null) {
+      if (outputs.captions() == null) {
+        throw new IllegalArgumentException("captions are on but no captions sink was given");
+      }
+      graph.captions().sinkTo(outputs.captions()).uid(Uids.SINK_CAPTIONS).name("captions topic");
+    }
     graph.deadLetters().sinkTo(outputs.deadLetters()).uid(Uids.SINK_DEAD_LETTERS).name("dead-letter topic");
     return graph;
   }
@@ -138,7 +149,7 @@ public final class PerceptionJob {
     // so keyed state is used without shuffling decoded media or features between machines.
     SingleOutputStreamOperator<DecodedChunk> decoded = sequenced
         .process(new DecodeStage(settings.decodeLimits(), settings.framePolicy(), settings.preprocessing(),
-            settings.blobRoot()))
+            settings.blobRoot(), settings.captionsOn() ? settings.captions().framePolicy() : null))
         .uid(Uids.DECODE).name("decode media");
     KeyedStream<DecodedChunk, String> decodedByStream =
         DataStreamUtils.reinterpretAsKeyedStream(decoded, c -> c.streamId, Types.STRING);
@@ -182,11 +193,18 @@ public final class PerceptionJob {
         .process(new TagTracker(settings.models(), "video"), RecordTypeInfo.forRecord(TagEvent.class))
         .uid(Uids.TRACK_TAGS).name("video tags");
 
+    SingleOutputStreamOperator<Caption> captions =
+        settings.captionsOn() ? CaptionPipeline.attach(decodedByStream, settings.captions()) : null;
+
     DataStream<DeadLetter> deadLetters = chunks.getSideOutput(DeadLetters.TAG)
         .union(sequenced.getSideOutput(DeadLetters.TAG), decoded.getSideOutput(DeadLetters.TAG),
             rules.getSideOutput(DeadLetters.TAG), vocabularies.getSideOutput(DeadLetters.TAG),
             spans.getSideOutput(DeadLetters.TAG), tags.getSideOutput(DeadLetters.TAG));
-    return new Graph(decodedByStream, embeddings, spans, spans.getSideOutput(SpanScorer.ALERTS), tags, deadLetters);
+    if (captions != null) {
+      deadLetters = deadLetters.union(captions.getSideOutput(DeadLetters.TAG));
+    }
+    return new Graph(decodedByStream, embeddings, spans, spans.getSideOutput(SpanScorer.ALERTS), tags, captions,
+        deadLetters);
   }
 
   /** A tombstone on the rules topic deletes the rule with that key. */

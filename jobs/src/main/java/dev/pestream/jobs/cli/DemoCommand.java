@@ -17,6 +17,7 @@ import dev.pestream.jobs.ingest.IngestProgress;
 import dev.pestream.jobs.ingest.IngestSettings;
 import dev.pestream.jobs.ingest.IngestSummary;
 import dev.pestream.models.ContractBundle;
+import dev.pestream.operators.captions.CaptionOptions;
 import dev.pestream.operators.decode.FfmpegLog;
 import dev.pestream.schemas.AlertRule;
 import dev.pestream.schemas.TagVocabulary;
@@ -179,6 +180,9 @@ public final class DemoCommand implements Callable<Integer> {
     s.put(PerceptionOptions.CHECKPOINT_INTERVAL.key(), "1 s");
     s.put(PerceptionOptions.PROMPTS.key(), String.join(";", prompts == null || prompts.isEmpty() ? List.of("beep", "hum") : prompts));
     s.put(PerceptionOptions.IDLE_TIMEOUT.key(), follow ? "30 s" : "0 s");
+    if (plmEndpoint != null) {
+      s.put(CaptionOptions.ENDPOINT.key(), plmEndpoint);
+    }
     // a failure should end the demo with its error, not restart forever
     s.put("flink.restart-strategy.type", "fixed-delay");
     s.put("flink.restart-strategy.fixed-delay.attempts", "2");
