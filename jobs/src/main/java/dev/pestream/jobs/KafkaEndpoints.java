@@ -6,6 +6,7 @@ import dev.pestream.connectors.kafka.KafkaTopics;
 import dev.pestream.connectors.kafka.RecordSink;
 import dev.pestream.jobs.config.JobConfig;
 import dev.pestream.jobs.config.PerceptionOptions;
+import dev.pestream.operators.captions.CaptionOptions;
 import dev.pestream.schemas.Alert;
 import dev.pestream.schemas.Caption;
 import dev.pestream.schemas.DeadLetter;
@@ -43,6 +44,7 @@ public final class KafkaEndpoints {
         exactlyOnce(config, c.get(PerceptionOptions.TOPIC_SPANS), EventSpan.class, EventSpan::getStreamId),
         sink(config, c.get(PerceptionOptions.TOPIC_ALERTS), Alert.class, Alert::getStreamId).atLeastOnce().build(),
         exactlyOnce(config, c.get(PerceptionOptions.TOPIC_TAGS), TagEvent.class, TagEvent::getStreamId),
+        CaptionOptions.settings(c).isPresent() ? captions(config) : null,
         exactlyOnce(config, c.get(PerceptionOptions.TOPIC_DEAD_LETTERS), DeadLetter.class, DeadLetter::getStreamId));
   }
 

@@ -1,9 +1,12 @@
 package dev.pestream.jobs;
 
 import dev.pestream.connectors.deadletter.DeadLetters;
+import dev.pestream.jobs.cli.RunCommand;
 import dev.pestream.connectors.flink.RecordTypeInfo;
 import dev.pestream.connectors.kafka.KafkaInput;
+import dev.pestream.connectors.kafka.KafkaOptions;
 import dev.pestream.connectors.kafka.ParseRecords;
+import dev.pestream.operators.captions.CaptionPipeline;
 import dev.pestream.operators.decode.DecodeStage;
 import dev.pestream.operators.decode.DecodedChunk;
 import dev.pestream.operators.encode.EncodedChunk;
@@ -17,6 +20,7 @@ import dev.pestream.operators.windows.WindowEncoderStage;
 import dev.pestream.operators.windows.WindowInput;
 import dev.pestream.schemas.Alert;
 import dev.pestream.schemas.AlertRule;
+import dev.pestream.schemas.Caption;
 import dev.pestream.schemas.DeadLetter;
 import dev.pestream.schemas.Embedding;
 import dev.pestream.schemas.EventSpan;
@@ -40,7 +44,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 /**
  * The perception pipeline: media chunks → order / dedupe → decode → frame-level encoders →
  * per-stream windows → window encoders → embeddings and tags; per-frame PE-A-Frame scores →
- * spans and alerts. Every stage is a named class from the operators module; this class only
+ * spans and alerts; optionally caption windows → PLM server → captions. Every stage is a named class from the operators module; this class only
  * wires them, with a stable {@code uid} (savepoint compatibility) and a {@code name} on each.
  *
  * <p>It takes its sources and sinks, so tests and the demo run the same graph on other endpoints.
@@ -66,6 +70,7 @@ public final class PerceptionJob {
     public static final String SINK_SPANS = "sink-spans";
     public static final String SINK_ALERTS = "sink-alerts";
     public static final String SINK_TAGS = "sink-tags";
+    public static final String SINK_CAPTIONS = "sink-captions";
     public static final String SINK_DEAD_LETTERS = "sink-dead-letters";
 
     private Uids() {}
@@ -75,24 +80,37 @@ public final class PerceptionJob {
   public record Inputs(
       Source<KafkaInput, ?, ?> chunks, Source<KafkaInput, ?, ?> alertRules, Source<KafkaInput, ?, ?> tagVocabularies) {}
 
-  /** Where the job writes. */
+  /** Where the job writes; {@code captions} may be null when captions are off. */
   public record Outputs(
       Sink<Embedding> embeddings,
       Sink<EventSpan> spans,
       Sink<Alert> alerts,
       Sink<TagEvent> tags,
+      Sink<Caption> captions,
       Sink<DeadLetter> deadLetters) {}
 
-  /** The streams the graph produces, for callers that attach more stages (captions). */
+  /** The streams the graph produces; {@code captions} is null when captions are off. */
   public record Graph(
       KeyedStream<DecodedChunk, String> decoded,
       DataStream<Embedding> embeddings,
       DataStream<EventSpan> spans,
       DataStream<Alert> alerts,
       DataStream<TagEvent> tags,
+      DataStream<Caption> captions,
       DataStream<DeadLetter> deadLetters) {}
 
   private final PerceptionSettings settings;
+
+  /**
+   * Entry point for {@code flink run} and the Kubernetes operator: the same arguments as {@code
+   * pestream run} ({@code --help} lists every setting).
+   */
+  public static void main(String[] args) {
+    int exit = RunCommand.commandLine().execute(args);
+    if (exit != 0) {
+      throw new IllegalStateException("the perception job did not start (exit code " + exit + ")");
+    }
+  }
 
   public PerceptionJob(PerceptionSettings settings) {
     this.settings = settings;
@@ -105,15 +123,23 @@ public final class PerceptionJob {
     graph.spans().sinkTo(outputs.spans()).uid(Uids.SINK_SPANS).name("spans topic");
     graph.alerts().sinkTo(outputs.alerts()).uid(Uids.SINK_ALERTS).name("alerts topic");
     graph.tags().sinkTo(outputs.tags()).uid(Uids.SINK_TAGS).name("tags topic");
+    if (graph.captions() != null) {
+      if (outputs.captions() == null) {
+        throw new IllegalArgumentException("captions are on but no captions sink was given");
+      }
+      graph.captions().sinkTo(outputs.captions()).uid(Uids.SINK_CAPTIONS).name("captions topic");
+    }
     graph.deadLetters().sinkTo(outputs.deadLetters()).uid(Uids.SINK_DEAD_LETTERS).name("dead-letter topic");
     return graph;
   }
 
   /** Builds the pipeline without sinks. */
   public Graph build(StreamExecutionEnvironment env, Inputs inputs) {
+    int maxRecordBytes = KafkaOptions.maxRecordBytes(settings.config().flink());
     SingleOutputStreamOperator<MediaChunk> chunks = env
         .fromSource(inputs.chunks(), WatermarkStrategy.noWatermarks(), "media chunks").uid(Uids.SOURCE_CHUNKS)
-        .process(ParseRecords.of(RecordCodec.of(MediaChunk.class))).uid(Uids.PARSE_CHUNKS).name("parse chunks");
+        .process(ParseRecords.of(RecordCodec.of(MediaChunk.class).withMaxBytes(maxRecordBytes)))
+        .uid(Uids.PARSE_CHUNKS).name("parse chunks");
 
     SingleOutputStreamOperator<MediaChunk> sequenced = chunks
         .keyBy(MediaChunk::getStreamId, Types.STRING)
@@ -123,7 +149,7 @@ public final class PerceptionJob {
     // so keyed state is used without shuffling decoded media or features between machines.
     SingleOutputStreamOperator<DecodedChunk> decoded = sequenced
         .process(new DecodeStage(settings.decodeLimits(), settings.framePolicy(), settings.preprocessing(),
-            settings.blobRoot()))
+            settings.blobRoot(), settings.captionsOn() ? settings.captions().framePolicy() : null))
         .uid(Uids.DECODE).name("decode media");
     KeyedStream<DecodedChunk, String> decodedByStream =
         DataStreamUtils.reinterpretAsKeyedStream(decoded, c -> c.streamId, Types.STRING);
@@ -146,7 +172,8 @@ public final class PerceptionJob {
 
     SingleOutputStreamOperator<AlertRule> rules = env
         .fromSource(inputs.alertRules(), WatermarkStrategy.noWatermarks(), "alert rules").uid(Uids.SOURCE_RULES)
-        .process(ParseRecords.withTombstones(RecordCodec.of(AlertRule.class), PerceptionJob::deletedRule))
+        .process(ParseRecords.withTombstones(
+            RecordCodec.of(AlertRule.class).withMaxBytes(maxRecordBytes), PerceptionJob::deletedRule))
         .uid(Uids.PARSE_RULES).name("parse alert rules");
     BroadcastStream<AlertRule> ruleBroadcast = rules.broadcast(SpanScorer.RULES);
     SingleOutputStreamOperator<EventSpan> spans = encodedByStream
@@ -157,7 +184,8 @@ public final class PerceptionJob {
     SingleOutputStreamOperator<TagVocabulary> vocabularies = env
         .fromSource(inputs.tagVocabularies(), WatermarkStrategy.noWatermarks(), "tag vocabularies")
         .uid(Uids.SOURCE_VOCABULARIES)
-        .process(ParseRecords.withTombstones(RecordCodec.of(TagVocabulary.class), PerceptionJob::deletedVocabulary))
+        .process(ParseRecords.withTombstones(
+            RecordCodec.of(TagVocabulary.class).withMaxBytes(maxRecordBytes), PerceptionJob::deletedVocabulary))
         .uid(Uids.PARSE_VOCABULARIES).name("parse tag vocabularies");
     SingleOutputStreamOperator<TagEvent> tags = DataStreamUtils
         .reinterpretAsKeyedStream(windows, w -> w.streamId, Types.STRING)
@@ -165,11 +193,18 @@ public final class PerceptionJob {
         .process(new TagTracker(settings.models(), "video"), RecordTypeInfo.forRecord(TagEvent.class))
         .uid(Uids.TRACK_TAGS).name("video tags");
 
+    SingleOutputStreamOperator<Caption> captions =
+        settings.captionsOn() ? CaptionPipeline.attach(decodedByStream, settings.captions()) : null;
+
     DataStream<DeadLetter> deadLetters = chunks.getSideOutput(DeadLetters.TAG)
         .union(sequenced.getSideOutput(DeadLetters.TAG), decoded.getSideOutput(DeadLetters.TAG),
             rules.getSideOutput(DeadLetters.TAG), vocabularies.getSideOutput(DeadLetters.TAG),
             spans.getSideOutput(DeadLetters.TAG), tags.getSideOutput(DeadLetters.TAG));
-    return new Graph(decodedByStream, embeddings, spans, spans.getSideOutput(SpanScorer.ALERTS), tags, deadLetters);
+    if (captions != null) {
+      deadLetters = deadLetters.union(captions.getSideOutput(DeadLetters.TAG));
+    }
+    return new Graph(decodedByStream, embeddings, spans, spans.getSideOutput(SpanScorer.ALERTS), tags, captions,
+        deadLetters);
   }
 
   /** A tombstone on the rules topic deletes the rule with that key. */

@@ -4,6 +4,8 @@ import dev.pestream.jobs.config.JobConfig;
 import dev.pestream.jobs.config.PerceptionOptions;
 import dev.pestream.models.bundle.BundleManifest;
 import dev.pestream.models.runtime.RuntimeOptions;
+import dev.pestream.operators.captions.CaptionOptions;
+import dev.pestream.operators.captions.CaptionSettings;
 import dev.pestream.operators.common.ModelsSpec;
 import dev.pestream.operators.decode.DecodeLimits;
 import dev.pestream.operators.decode.DecodeOptions;
@@ -27,7 +29,7 @@ import java.util.Set;
 
 /**
  * Everything the perception job's operators need, derived once from the configuration and the
- * model bundle's manifest (sample rate, frame hop, image size, mean / std, default threshold and
+ * model bundle's manifest ({@code captions} is null when captions are off) (sample rate, frame hop, image size, mean / std, default threshold and
  * frame policy come from the manifest, never from code).
  */
 public record PerceptionSettings(
@@ -42,7 +44,8 @@ public record PerceptionSettings(
     URI blobRoot,
     SpanSettings spans,
     Set<Modality> modalities,
-    Duration idleTimeout) implements Serializable {
+    Duration idleTimeout,
+    CaptionSettings captions) implements Serializable {
 
   /** Reads the settings for a job on the bundle in {@code bundleDir}. */
   public static PerceptionSettings from(JobConfig config, Path bundleDir) {
@@ -79,7 +82,12 @@ public record PerceptionSettings(
     URI blobRoot = flink.getOptional(DecodeOptions.BLOB_ROOT).map(PerceptionSettings::toUri).orElse(null);
     return new PerceptionSettings(config, models, manifest.modelId(), manifest.contract(), grid,
         FramePolicy.parse(policy, windowUs, hopUs), preprocessing, DecodeOptions.limitsFrom(flink), blobRoot, spans,
-        modalities, idle);
+        modalities, idle, CaptionOptions.settings(flink).orElse(null));
+  }
+
+  /** Whether PLM captions are on (a {@code captions.endpoint} is set). */
+  public boolean captionsOn() {
+    return captions != null;
   }
 
   public ChunkSequencer sequencer() {

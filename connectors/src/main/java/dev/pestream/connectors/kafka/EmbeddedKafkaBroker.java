@@ -11,8 +11,10 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
@@ -27,6 +29,11 @@ import org.slf4j.LoggerFactory;
  * {@code kafka.Kafka}). Random free ports, data in a temporary directory that is removed on
  * {@link #close()}. Used by the demo and by the integration tests; never by a production job.
  *
+ * <p>Besides the PLAINTEXT listener (which the broker itself and test set-up use), a broker can
+ * get secured {@link Listener}s, each on its own port chosen at start ({@link
+ * #bootstrapServers(String)}): TLS with client certificates, SASL/SCRAM over TLS or plaintext.
+ * SCRAM users are created the KRaft way, when the storage is formatted ({@code --add-scram}).
+ *
  * <p>The child runs on this JVM's class path, so {@code org.apache.kafka:kafka_2.13} must be on
  * it. A shutdown hook kills the child if the parent exits without closing.
  */
@@ -38,6 +45,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   private final Map<String, String> overrides;
   private final Duration startupTimeout;
   private final String heap;
+  private final List<Listener> listeners;
+  private final List<ScramUser> scramUsers;
+  private final String logLevel;
+  private final Map<String, Integer> listenerPorts = new LinkedHashMap<>();
 
   private Process process;
   private Thread shutdownHook;
@@ -51,6 +62,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     this.overrides = new LinkedHashMap<>(b.overrides);
     this.startupTimeout = b.startupTimeout;
     this.heap = b.heap;
+    this.listeners = List.copyOf(b.listeners);
+    this.scramUsers = List.copyOf(b.scramUsers);
+    this.logLevel = b.logLevel;
   }
 
   public static Builder builder() {
@@ -65,6 +79,20 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   /** {@code localhost:PORT} of the PLAINTEXT listener. */
   public String bootstrapServers() {
     return bootstrapServers;
+  }
+
+  /** {@code localhost:PORT} of the listener added as {@code listenerName}. */
+  public String bootstrapServers(String listenerName) {
+    Integer port = listenerPorts.get(listenerName.toUpperCase(Locale.ROOT));
+    if (port == null) {
+      throw new IllegalArgumentException("no listener named " + listenerName + "; have " + listenerPorts.keySet());
+    }
+    return "localhost:" + port;
+  }
+
+  /** The broker's own log (start-up, format and runtime output of the child JVM). */
+  public Path logFile() {
+    return dataDir.resolve("broker.log");
   }
 
   public int brokerPort() {
@@ -84,12 +112,18 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       brokerPort = freePort();
       controllerPort = freePort();
       bootstrapServers = "localhost:" + brokerPort;
+      for (Listener listener : listeners) {
+        listenerPorts.put(listener.name(), freePort());
+      }
       Path config = writeServerProperties();
-      Path log = dataDir.resolve("broker.log");
-      runToCompletion(
-          List.of("kafka.tools.StorageTool", "format", "-t", Uuid.randomUuid().toString(),
-              "-c", config.toString(), "--ignore-formatted"),
-          log, Duration.ofSeconds(60));
+      Path log = logFile();
+      List<String> format = new ArrayList<>(List.of("kafka.tools.StorageTool", "format",
+          "-t", Uuid.randomUuid().toString(), "-c", config.toString(), "--ignore-formatted"));
+      for (ScramUser user : scramUsers) {
+        format.add("--add-scram");
+        format.add(user.mechanism() + "=[name=" + user.name() + ",password=" + user.password() + "]");
+      }
+      runToCompletion(format, log, Duration.ofSeconds(60));
       process = javaProcess(List.of("kafka.Kafka", config.toString()))
           .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
           .redirectErrorStream(true)
@@ -113,11 +147,19 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     p.put("process.roles", "broker,controller");
     p.put("node.id", "1");
     p.put("controller.quorum.voters", "1@localhost:" + controllerPort);
-    p.put("listeners", "PLAINTEXT://localhost:" + brokerPort + ",CONTROLLER://localhost:" + controllerPort);
-    p.put("advertised.listeners", "PLAINTEXT://localhost:" + brokerPort);
+    StringBuilder bound = new StringBuilder("PLAINTEXT://localhost:" + brokerPort);
+    StringBuilder protocols = new StringBuilder("CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT");
+    for (Listener listener : listeners) {
+      bound.append(',').append(listener.name()).append("://localhost:").append(listenerPorts.get(listener.name()));
+      protocols.append(',').append(listener.name()).append(':').append(listener.securityProtocol());
+      String prefix = "listener.name." + listener.name().toLowerCase(Locale.ROOT) + ".";
+      listener.settings().forEach((k, v) -> p.put(prefix + k, v));
+    }
+    p.put("listeners", bound + ",CONTROLLER://localhost:" + controllerPort);
+    p.put("advertised.listeners", bound.toString());
     p.put("controller.listener.names", "CONTROLLER");
     p.put("inter.broker.listener.name", "PLAINTEXT");
-    p.put("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT");
+    p.put("listener.security.protocol.map", protocols.toString());
     p.put("log.dirs", dataDir.resolve("logs").toString());
     p.put("num.partitions", "1");
     p.put("auto.create.topics.enable", "false");
@@ -136,7 +178,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     Path file = dataDir.resolve("server.properties");
     Files.writeString(file, sb.toString(), StandardCharsets.UTF_8);
     Files.writeString(dataDir.resolve("log4j2.properties"),
-        "rootLogger.level=WARN\nrootLogger.appenderRef.console.ref=console\n"
+        "rootLogger.level=" + logLevel + "\nrootLogger.appenderRef.console.ref=console\n"
             + "appender.console.type=Console\nappender.console.name=console\n"
             + "appender.console.layout.type=PatternLayout\n"
             + "appender.console.layout.pattern=%d %p %c{1} - %m%n\n",
@@ -285,6 +327,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final Map<String, String> overrides = new LinkedHashMap<>();
     private Duration startupTimeout = Duration.ofSeconds(90);
     private String heap = "512m";
+    private final List<Listener> listeners = new ArrayList<>();
+    private final List<ScramUser> scramUsers = new ArrayList<>();
+    private String logLevel = "WARN";
 
     /** Keep data in this directory (not removed on close). Default: a new temp dir, removed. */
     public Builder dataDir(Path dir) {
@@ -321,12 +366,136 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       return this;
     }
 
+    /** Adds a secured listener (on a port of its own, picked at start). */
+    public Builder listener(Listener listener) {
+      boolean taken = listener.name().equals("PLAINTEXT") || listener.name().equals("CONTROLLER")
+          || listeners.stream().anyMatch(l -> l.name().equals(listener.name()));
+      if (taken) {
+        throw new IllegalArgumentException("listener name " + listener.name() + " is already used");
+      }
+      listeners.add(listener);
+      return this;
+    }
+
+    /** Creates a SCRAM user when the storage is formatted (before the broker first starts). */
+    public Builder scramUser(String mechanism, String name, String password) {
+      scramUsers.add(new ScramUser(mechanism, name, password));
+      return this;
+    }
+
+    /** Root log level of the broker JVM (its log is {@link #logFile()}); default WARN. */
+    public Builder logLevel(String level) {
+      if (!level.matches("TRACE|DEBUG|INFO|WARN|ERROR")) {
+        throw new IllegalArgumentException("log level must be TRACE, DEBUG, INFO, WARN or ERROR, got " + level);
+      }
+      this.logLevel = level;
+      return this;
+    }
+
     public EmbeddedKafkaBroker start() {
       try {
         return new EmbeddedKafkaBroker(this).launch();
       } catch (IOException e) {
         throw new UncheckedIOException("could not create the broker's data directory", e);
       }
+    }
+  }
+
+  /**
+   * Key and trust material of a TLS listener: PKCS12 stores with the broker's key and the CA
+   * certificates it trusts (for client certificates).
+   */
+  public record Tls(Path keystore, String keystorePassword, Path truststore, String truststorePassword) {
+    public Tls {
+      if (keystore == null || keystorePassword == null || truststore == null || truststorePassword == null) {
+        throw new IllegalArgumentException("TLS needs a keystore and a truststore with their passwords");
+      }
+    }
+
+    Map<String, String> settings() {
+      Map<String, String> s = new LinkedHashMap<>();
+      s.put("ssl.keystore.type", "PKCS12");
+      s.put("ssl.keystore.location", keystore.toString());
+      s.put("ssl.keystore.password", keystorePassword);
+      s.put("ssl.key.password", keystorePassword);
+      s.put("ssl.truststore.type", "PKCS12");
+      s.put("ssl.truststore.location", truststore.toString());
+      s.put("ssl.truststore.password", truststorePassword);
+      return s;
+    }
+
+    @Override
+    public String toString() {
+      return "Tls[keystore=" + keystore + ", truststore=" + truststore + "]"; // no passwords
+    }
+  }
+
+  /**
+   * A listener besides PLAINTEXT: its name (upper case), Kafka security protocol and the
+   * settings that apply to it alone (written as {@code listener.name.<name>.<key>}).
+   */
+  public record Listener(String name, String securityProtocol, Map<String, String> settings) {
+    private static final Set<String> SCRAM_MECHANISMS = Set.of("SCRAM-SHA-256", "SCRAM-SHA-512");
+
+    public Listener {
+      if (name == null || !name.matches("[A-Z][A-Z0-9_]*")) {
+        throw new IllegalArgumentException("listener names are upper-case words, got " + name);
+      }
+      if (!Set.of("SSL", "SASL_SSL", "SASL_PLAINTEXT").contains(securityProtocol)) {
+        throw new IllegalArgumentException("security protocol must be SSL, SASL_SSL or SASL_PLAINTEXT, got "
+            + securityProtocol);
+      }
+      settings = Map.copyOf(settings);
+    }
+
+    /**
+     * TLS that requires a client certificate signed by a CA in {@code tls}'s truststore; the
+     * principal is the certificate's CN ({@code User:<CN>}).
+     */
+    public static Listener mutualTls(String name, Tls tls) {
+      Map<String, String> s = tls.settings();
+      s.put("ssl.client.auth", "required");
+      s.put("ssl.principal.mapping.rules", "RULE:^CN=([^,]+)(,.*)?$/$1/,DEFAULT");
+      return new Listener(name, "SSL", s);
+    }
+
+    /**
+     * SASL/SCRAM with {@code mechanism} (SCRAM-SHA-256 or -512), over TLS when {@code tls} is
+     * given (no client certificates), else over plaintext. The principal is {@code User:<name>}.
+     */
+    public static Listener scram(String name, String mechanism, Tls tls) {
+      if (!SCRAM_MECHANISMS.contains(mechanism)) {
+        throw new IllegalArgumentException("SCRAM mechanism must be one of " + SCRAM_MECHANISMS + ", got " + mechanism);
+      }
+      Map<String, String> s = tls == null ? new LinkedHashMap<>() : tls.settings();
+      s.put("sasl.enabled.mechanisms", mechanism);
+      s.put(mechanism.toLowerCase(Locale.ROOT) + ".sasl.jaas.config",
+          "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+      return new Listener(name, tls == null ? "SASL_PLAINTEXT" : "SASL_SSL", s);
+    }
+
+    @Override
+    public String toString() {
+      return "Listener[" + name + ", " + securityProtocol + "]"; // settings hold passwords
+    }
+  }
+
+  /** A SCRAM credential created at format time. */
+  public record ScramUser(String mechanism, String name, String password) {
+    public ScramUser {
+      if (!Listener.SCRAM_MECHANISMS.contains(mechanism)) {
+        throw new IllegalArgumentException("SCRAM mechanism must be one of " + Listener.SCRAM_MECHANISMS);
+      }
+      if (name == null || !name.matches("[A-Za-z0-9._-]+") || password == null || password.isEmpty()
+          || password.contains("]") || password.contains(",")) {
+        throw new IllegalArgumentException(
+            "SCRAM users need a simple name and a password without ']' or ',' (format-time syntax)");
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "ScramUser[" + mechanism + ", " + name + "]";
     }
   }
 }

@@ -75,10 +75,11 @@ public final class KafkaInputSource {
         .setStartingOffsets(startingOffsets)
         .setDeserializer(new KafkaInputDeserializer())
         .setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
-        .setProperty("partition.discovery.interval.ms", bounded ? "-1" : "10000")
         .setProperties(clientProperties);
     if (bounded) {
       builder.setBounded(OffsetsInitializer.latest());
+    } else {
+      builder.setProperty("partition.discovery.interval.ms", "10000");
     }
     return builder.build();
   }

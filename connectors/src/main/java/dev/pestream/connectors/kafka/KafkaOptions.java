@@ -3,6 +3,8 @@ package dev.pestream.connectors.kafka;
 import java.time.Duration;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.configuration.ReadableConfig;
 
 /** Kafka settings of the job's sources and sinks. */
 public final class KafkaOptions {
@@ -30,4 +32,18 @@ public final class KafkaOptions {
           .withDescription(
               "Prefix of the transactional ids of exactly-once sinks; unique per job deployment"
                   + " (two jobs sharing a prefix fence each other).");
+
+  public static final ConfigOption<MemorySize> MAX_RECORD_SIZE =
+      ConfigOptions.key("kafka.max-record-size")
+          .memoryType()
+          .defaultValue(MemorySize.ofMebiBytes(16))
+          .withDescription(
+              "Largest record value the job parses on any input topic (chunks, alert rules, tag vocabularies);"
+                  + " a larger one is dead-lettered as TOO_LARGE. Media bigger than this belongs in the"
+                  + " claim-check blob store.");
+
+  /** {@link #MAX_RECORD_SIZE} in bytes, as the codecs take it. */
+  public static int maxRecordBytes(ReadableConfig config) {
+    return (int) Math.min(Integer.MAX_VALUE, config.get(MAX_RECORD_SIZE).getBytes());
+  }
 }

@@ -124,8 +124,18 @@ public final class RecordSink<T extends SpecificRecordBase> {
     @Override
     public ProducerRecord<byte[], byte[]> serialize(T element, KafkaSinkContext context, Long timestamp) {
       String k = key.apply(element);
-      return new ProducerRecord<>(topic, null, timestamp,
+      return new ProducerRecord<>(topic, null, kafkaTimestamp(timestamp),
           k == null ? null : k.getBytes(StandardCharsets.UTF_8), codec.encode(element));
     }
+  }
+
+  /**
+   * The Kafka timestamp for a record with Flink timestamp {@code flinkTimestamp}: the same, or
+   * none (the producer's clock) when it is not a real time. Records that timers emit at the end
+   * of a bounded input carry {@code Long.MAX_VALUE}, which the broker rejects as out of range and
+   * which would fail the job's last transaction.
+   */
+  public static Long kafkaTimestamp(Long flinkTimestamp) {
+    return flinkTimestamp == null || flinkTimestamp < 0 || flinkTimestamp == Long.MAX_VALUE ? null : flinkTimestamp;
   }
 }

@@ -31,6 +31,14 @@ class RecordSinkTest {
   }
 
   @Test
+  void endOfInputTimestampsAreNotPassedToKafka() {
+    assertThat(RecordSink.kafkaTimestamp(1_700_000_000_000L)).isEqualTo(1_700_000_000_000L);
+    assertThat(RecordSink.kafkaTimestamp(Long.MAX_VALUE)).isNull();
+    assertThat(RecordSink.kafkaTimestamp(-1L)).isNull();
+    assertThat(RecordSink.kafkaTimestamp(null)).isNull();
+  }
+
+  @Test
   void sourceBuilderRejectsMissingSettings() {
     assertThatThrownBy(() -> KafkaInputSource.builder().topics("t").groupId("g").build())
         .hasMessageContaining("bootstrap");

@@ -1,6 +1,9 @@
 package dev.pestream.jobs.config;
 
 import dev.pestream.connectors.kafka.KafkaOptions;
+import dev.pestream.operators.captions.CaptionOptions;
+import dev.pestream.operators.decode.DecodeOptions;
+import dev.pestream.operators.sequence.SequencerOptions;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.Serializable;
@@ -35,6 +38,8 @@ public final class JobConfig implements Serializable {
   public static final String KAFKA_CLIENT_PREFIX = "kafka.client.";
   /** Model runtime settings, documented and validated by RuntimeOptions in the models module. */
   public static final String MODELS_PREFIX = "models.";
+  /** Flink's own settings (restart-strategy.*, state.backend.*, ...), passed to Flink without the prefix. */
+  public static final String FLINK_PREFIX = "flink.";
 
   private final TreeMap<String, String> values;
 
@@ -77,6 +82,17 @@ public final class JobConfig implements Serializable {
     return load(null, merged);
   }
 
+  /** The {@code flink.*} settings without the prefix, for the Flink execution environment. */
+  public Configuration flinkSettings() {
+    Map<String, String> flink = new TreeMap<>();
+    values.forEach((k, v) -> {
+      if (k.startsWith(FLINK_PREFIX)) {
+        flink.put(k.substring(FLINK_PREFIX.length()), v);
+      }
+    });
+    return Configuration.fromMap(flink);
+  }
+
   /** The {@code kafka.client.*} settings without the prefix, for Kafka clients. */
   public Properties kafkaClientProperties() {
     Properties p = new Properties();
@@ -112,10 +128,11 @@ public final class JobConfig implements Serializable {
         || k.contains("api-key") || k.contains("apikey") || k.endsWith(".key") || k.contains("credential");
   }
 
-  /** The documented job options (PerceptionOptions and KafkaOptions), for --help and checks. */
+  /** The documented job options, for --help and checks. */
   public static List<ConfigOption<?>> documentedOptions() {
     List<ConfigOption<?>> options = new ArrayList<>();
-    for (Class<?> holder : List.of(KafkaOptions.class, PerceptionOptions.class)) {
+    for (Class<?> holder : List.of(KafkaOptions.class, PerceptionOptions.class, SequencerOptions.class,
+        DecodeOptions.class, CaptionOptions.class)) {
       for (Field f : holder.getFields()) {
         if (Modifier.isStatic(f.getModifiers()) && ConfigOption.class.isAssignableFrom(f.getType())) {
           try {
@@ -132,7 +149,8 @@ public final class JobConfig implements Serializable {
   private void checkKeys() {
     List<String> known = documentedOptions().stream().map(ConfigOption::key).toList();
     List<String> unknown = values.keySet().stream()
-        .filter(k -> !known.contains(k) && !k.startsWith(KAFKA_CLIENT_PREFIX) && !k.startsWith(MODELS_PREFIX))
+        .filter(k -> !known.contains(k) && !k.startsWith(KAFKA_CLIENT_PREFIX) && !k.startsWith(MODELS_PREFIX)
+            && !k.startsWith(FLINK_PREFIX))
         .toList();
     if (!unknown.isEmpty()) {
       throw new IllegalArgumentException("unknown setting(s) " + unknown + "; see --help for the documented keys");

@@ -9,7 +9,8 @@ import org.apache.flink.configuration.ConfigOptions;
  * Every setting of the perception job, with its default and meaning. The YAML file uses the same
  * keys (nested maps are flattened with dots); command-line overrides take precedence. Model runtime
  * settings ({@code models.*}) are documented by {@code RuntimeOptions} in the models module and
- * Kafka connection settings by {@code KafkaOptions}; standard Kafka client settings go under
+ * Kafka connection settings by {@code KafkaOptions}, decoding and ordering by {@code DecodeOptions}
+ * and {@code SequencerOptions}; standard Kafka client settings go under
  * {@code kafka.client.*} (e.g. {@code kafka.client.security.protocol}).
  */
 public final class PerceptionOptions {
@@ -34,10 +35,12 @@ public final class PerceptionOptions {
           .withDescription("Stop at the input offsets that are latest when the job starts (demo, backfill); otherwise run forever.");
   public static final ConfigOption<Duration> CHECKPOINT_INTERVAL =
       ConfigOptions.key("job.checkpoint-interval").durationType().defaultValue(Duration.ofSeconds(10))
-          .withDescription("Checkpoint interval. Exactly-once outputs become visible to read_committed consumers at each checkpoint.");
+          .withDescription("Checkpoint interval. Exactly-once outputs become visible to read_committed consumers at each"
+              + " checkpoint. Applied when set or when Flink's own settings do not enable checkpointing.");
   public static final ConfigOption<Integer> PARALLELISM =
       ConfigOptions.key("job.parallelism").intType().defaultValue(2)
-          .withDescription("Parallelism of every operator (streams are spread by stream id).");
+          .withDescription("Parallelism of every operator (streams are spread by stream id). Applied only when set;"
+              + " otherwise Flink's default parallelism (cluster / operator settings) is used.");
 
   // --- windows ------------------------------------------------------------------------------
   public static final ConfigOption<Duration> WINDOW_LENGTH =
@@ -52,11 +55,6 @@ public final class PerceptionOptions {
   public static final ConfigOption<List<String>> EMBEDDING_MODALITIES =
       ConfigOptions.key("embeddings.modalities").stringType().asList().defaultValues("audio", "video", "audio_video")
           .withDescription("Which window embeddings to emit: any of audio, video, audio_video (those the bundle has graphs for).");
-
-  // --- decoding -----------------------------------------------------------------------------
-  public static final ConfigOption<String> FRAME_POLICY =
-      ConfigOptions.key("video.frame-policy").stringType().noDefaultValue()
-          .withDescription("Video frame sampling: native (every frame), fps:N, or uniform:K per window. Default: the bundle manifest's.");
 
   // --- spans and alerts ---------------------------------------------------------------------
   public static final ConfigOption<List<String>> PROMPTS =

@@ -151,7 +151,7 @@ public final class BatchedSession implements AutoCloseable {
 
   private void work() {
     Collator collator = new Collator();
-    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    OrtEnvironment env = OrtRuntime.environment();
     long maxWaitNanos = batching.maxWait().toNanos();
     List<Pending> batch = new ArrayList<>(batching.maxBatch());
     while (!closed) {

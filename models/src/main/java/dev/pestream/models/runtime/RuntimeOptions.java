@@ -42,6 +42,29 @@ public final class RuntimeOptions implements Serializable {
   public static final String GRAPHS = "models.graphs";
   public static final String TEXT_CACHE_SIZE = "models.text-cache-size";
 
+  /** Every {@code models.*} key with what it does, for command-line help. */
+  public static Map<String, String> documentedKeys() {
+    Map<String, String> keys = new java.util.LinkedHashMap<>();
+    keys.put(PROVIDERS, "Execution providers in preference order (tensorrt, cuda, cpu); default tensorrt,cuda,cpu.");
+    keys.put(DEVICE_ID, "GPU device id for the CUDA and TensorRT providers; default 0.");
+    keys.put(INTRA_OP_THREADS, "ONNX Runtime intra-op threads per session; 0 = ONNX Runtime's default.");
+    keys.put(TENSORRT_FP16, "TensorRT: build fp16 engines; default true.");
+    keys.put(TENSORRT_ENGINE_CACHE_DIR, "TensorRT: directory caching built engines across restarts.");
+    keys.put(TENSORRT_TIMING_CACHE_DIR, "TensorRT: directory caching kernel timings.");
+    keys.put(TENSORRT_WORKSPACE_BYTES, "TensorRT: builder workspace size in bytes.");
+    keys.put(TENSORRT_PROFILE_PREFIX + "<graph>.min|opt|max", "TensorRT: shape profile of a graph's dynamic dims, e.g. audio_features:1x25x128.");
+    keys.put(BATCH_MAX_SIZE, "Dynamic batching: most requests per batch; default " + BatchingOptions.DEFAULT_MAX_BATCH + ".");
+    keys.put(BATCH_MAX_WAIT_MS, "Dynamic batching: longest wait of the oldest request before a batch runs; default "
+        + BatchingOptions.DEFAULT_MAX_WAIT.toMillis() + " ms.");
+    keys.put(BATCH_QUEUE_CAPACITY, "Dynamic batching: queued requests before submitters block (backpressure); default "
+        + BatchingOptions.DEFAULT_QUEUE_CAPACITY + ".");
+    keys.put(BATCH_WORKERS, "Dynamic batching: threads running batches per session; default 1.");
+    keys.put(BATCH_GRAPH_PREFIX + "<graph>.max-size|max-wait-ms|queue-capacity|workers", "Per-graph batching overrides.");
+    keys.put(GRAPHS, "Graphs to open (comma separated); default all graphs of the bundle.");
+    keys.put(TEXT_CACHE_SIZE, "Cached text embeddings per bundle; default " + DEFAULT_TEXT_CACHE_SIZE + ".");
+    return keys;
+  }
+
   public static final List<ExecutionProvider> DEFAULT_PROVIDERS =
       List.of(ExecutionProvider.TENSORRT, ExecutionProvider.CUDA, ExecutionProvider.CPU);
   public static final int DEFAULT_TEXT_CACHE_SIZE = 10_000;

@@ -38,7 +38,7 @@ public final class SessionFactory {
   public record Opened(OrtSession session, ExecutionProvider provider, List<ProviderFailure> failures) {}
 
   public static Opened open(Path modelFile, String graph, GraphSpec spec, String bundleName, RuntimeOptions options) {
-    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    OrtEnvironment env = OrtRuntime.environment();
     List<ProviderFailure> failures = new ArrayList<>();
     for (ExecutionProvider provider : options.providers()) {
       OrtSession session;

@@ -45,7 +45,7 @@ public final class BatcherOverheadBenchmark {
     try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
       so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
       so.setIntraOpNumThreads(threads);
-      try (OrtSession session = OrtEnvironment.getEnvironment().createSession(bundle.graphFile("frame_encoder").toString(), so);
+      try (OrtSession session = dev.pestream.models.runtime.OrtRuntime.environment().createSession(bundle.graphFile("frame_encoder").toString(), so);
            Models models = Models.open(bundleDir, options)) {
         plainLoop(session, frames, batch, 2); // warm-up
         ourLoop(models, frames, batch, 2);
@@ -70,7 +70,7 @@ public final class BatcherOverheadBenchmark {
   }
 
   private static double plainLoop(OrtSession session, float[][] frames, int batch, int seconds) throws Exception {
-    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    OrtEnvironment env = dev.pestream.models.runtime.OrtRuntime.environment();
     int item = frames[0].length;
     String input = session.getInputNames().iterator().next();
     ByteBuffer buffer = ByteBuffer.allocateDirect(batch * item * Float.BYTES).order(ByteOrder.nativeOrder());

@@ -6,11 +6,14 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
 
-/** The benchmark bundle (a ViT-sized frame_encoder with random weights), generated once into target/. */
-final class BenchBundle {
+/**
+ * The benchmark bundle (the contract bundle with a ViT-sized frame_encoder with random weights),
+ * generated once into the calling module's target/ with the project's Python environment.
+ */
+public final class BenchBundle {
   private BenchBundle() {}
 
-  static Path ensure() throws IOException, InterruptedException {
+  public static Path ensure() throws IOException, InterruptedException {
     Path repo = Path.of("..").toAbsolutePath().normalize();
     Path out = Path.of("target", "bench-bundle").toAbsolutePath();
     if (Files.isRegularFile(out.resolve("manifest.json"))) {

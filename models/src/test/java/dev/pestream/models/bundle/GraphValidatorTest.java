@@ -21,7 +21,7 @@ class GraphValidatorTest {
     ModelBundle bundle = ModelBundle.load(TestBundles.dir());
     spec = bundle.graph("audio_encoder");
     try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
-      session = OrtEnvironment.getEnvironment().createSession(bundle.graphFile("audio_encoder").toString(), so);
+      session = dev.pestream.models.runtime.OrtRuntime.environment().createSession(bundle.graphFile("audio_encoder").toString(), so);
     }
   }
 

@@ -12,6 +12,8 @@ public final class ControlRecords {
   /** Longest prompt or tag text accepted; the text tower truncates at 512 tokens anyway. */
   public static final int MAX_TEXT_CHARS = 2_000;
   public static final int MAX_TAGS = 1_000;
+  /** Longest stream selector (glob) accepted. */
+  public static final int MAX_SELECTOR_CHARS = 256;
 
   private ControlRecords() {}
 
@@ -36,7 +38,7 @@ public final class ControlRecords {
     if (rule.getCooldownMs() < 0) {
       return Optional.of("alert rule " + rule.getRuleId() + " has a negative cooldown");
     }
-    return Optional.empty();
+    return selectorProblem("alert rule " + rule.getRuleId(), rule.getStreamSelector());
   }
 
   public static Optional<String> problemWith(TagVocabulary vocabulary) {
@@ -66,6 +68,13 @@ public final class ControlRecords {
     if (!(on > 0f && on < 1f) || !(off > 0f && off <= on)) {
       return Optional.of("tag vocabulary " + id + " needs 0 < offThreshold <= onThreshold < 1, got on="
           + on + " off=" + off);
+    }
+    return selectorProblem("tag vocabulary " + id, vocabulary.getStreamSelector());
+  }
+
+  private static Optional<String> selectorProblem(String what, String selector) {
+    if (selector != null && selector.length() > MAX_SELECTOR_CHARS) {
+      return Optional.of(what + " has a stream selector longer than " + MAX_SELECTOR_CHARS + " characters");
     }
     return Optional.empty();
   }

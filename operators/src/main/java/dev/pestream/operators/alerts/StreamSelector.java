@@ -1,8 +1,11 @@
 package dev.pestream.operators.alerts;
 
-import java.util.regex.Pattern;
-
-/** Glob over stream ids ({@code *} any run of characters, {@code ?} one character). */
+/**
+ * Glob over stream ids ({@code *} any run of characters, {@code ?} one character, everything
+ * else literal). Selectors come from control records, so matching must stay cheap whatever the
+ * glob: it walks glob and id once, backing up only to the last {@code *} (at most O(glob × id)
+ * steps), where a regular expression such as {@code .*a.*a.*a...c} backtracks exponentially.
+ */
 public final class StreamSelector {
   private StreamSelector() {}
 
@@ -10,26 +13,30 @@ public final class StreamSelector {
     if (glob == null || glob.isEmpty() || glob.equals("*")) {
       return true;
     }
-    return toPattern(glob).matcher(streamId).matches();
-  }
-
-  static Pattern toPattern(String glob) {
-    StringBuilder regex = new StringBuilder();
-    StringBuilder literal = new StringBuilder();
-    for (char c : glob.toCharArray()) {
-      if (c == '*' || c == '?') {
-        if (literal.length() > 0) {
-          regex.append(Pattern.quote(literal.toString()));
-          literal.setLength(0);
-        }
-        regex.append(c == '*' ? ".*" : ".");
+    int[] g = glob.codePoints().toArray();
+    int[] s = streamId.codePoints().toArray();
+    int gi = 0;
+    int si = 0;
+    int lastStar = -1;
+    int resumeAt = 0;
+    while (si < s.length) {
+      if (gi < g.length && g[gi] == '*') {
+        lastStar = gi++;
+        resumeAt = si;
+      } else if (gi < g.length && (g[gi] == '?' || g[gi] == s[si])) {
+        gi++;
+        si++;
+      } else if (lastStar >= 0) {
+        // let the last * swallow one more character and retry the rest of the glob from there
+        gi = lastStar + 1;
+        si = ++resumeAt;
       } else {
-        literal.append(c);
+        return false;
       }
     }
-    if (literal.length() > 0) {
-      regex.append(Pattern.quote(literal.toString()));
+    while (gi < g.length && g[gi] == '*') {
+      gi++;
     }
-    return Pattern.compile(regex.toString(), Pattern.DOTALL);
+    return gi == g.length;
   }
 }

@@ -22,9 +22,6 @@ import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_AUDIO;
 import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_VIDEO;
 import static org.bytedeco.ffmpeg.global.avutil.AV_NOPTS_VALUE;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_RGB24;
-import static org.bytedeco.ffmpeg.global.avutil.AV_SAMPLE_FMT_FLT;
-import static org.bytedeco.ffmpeg.global.avutil.av_channel_layout_default;
-import static org.bytedeco.ffmpeg.global.avutil.av_channel_layout_uninit;
 import static org.bytedeco.ffmpeg.global.avutil.av_dict_free;
 import static org.bytedeco.ffmpeg.global.avutil.av_dict_set;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_alloc;
@@ -33,18 +30,14 @@ import static org.bytedeco.ffmpeg.global.avutil.av_frame_get_buffer;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_unref;
 import static org.bytedeco.ffmpeg.global.avutil.av_free;
 import static org.bytedeco.ffmpeg.global.avutil.av_malloc;
-import static org.bytedeco.ffmpeg.global.avutil.av_opt_set_double;
 import static org.bytedeco.ffmpeg.global.avutil.av_rescale;
-import static org.bytedeco.ffmpeg.global.swresample.swr_alloc_set_opts2;
 import static org.bytedeco.ffmpeg.global.swresample.swr_convert;
-import static org.bytedeco.ffmpeg.global.swresample.swr_free;
 import static org.bytedeco.ffmpeg.global.swresample.swr_get_out_samples;
-import static org.bytedeco.ffmpeg.global.swresample.swr_init;
 import static org.bytedeco.ffmpeg.global.swresample.swr_next_pts;
 import static org.bytedeco.ffmpeg.global.swscale.SWS_BILINEAR;
-import static org.bytedeco.ffmpeg.global.swscale.sws_alloc_context;
-import static org.bytedeco.ffmpeg.global.swscale.sws_free_context;
-import static org.bytedeco.ffmpeg.global.swscale.sws_scale_frame;
+import static org.bytedeco.ffmpeg.global.swscale.sws_freeContext;
+import static org.bytedeco.ffmpeg.global.swscale.sws_getCachedContext;
+import static org.bytedeco.ffmpeg.global.swscale.sws_scale;
 
 import java.util.Arrays;
 import org.bytedeco.ffmpeg.avcodec.AVCodec;
@@ -53,13 +46,13 @@ import org.bytedeco.ffmpeg.avcodec.AVCodecParameters;
 import org.bytedeco.ffmpeg.avcodec.AVPacket;
 import org.bytedeco.ffmpeg.avformat.AVFormatContext;
 import org.bytedeco.ffmpeg.avformat.AVStream;
-import org.bytedeco.ffmpeg.avutil.AVChannelLayout;
 import org.bytedeco.ffmpeg.avutil.AVDictionary;
 import org.bytedeco.ffmpeg.avutil.AVFrame;
 import org.bytedeco.ffmpeg.avutil.AVRational;
 import org.bytedeco.ffmpeg.swresample.SwrContext;
 import org.bytedeco.ffmpeg.swscale.SwsContext;
 import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.PointerPointer;
 
@@ -77,12 +70,16 @@ import org.bytedeco.javacpp.PointerPointer;
  * start_time)}, where {@code start_time} is the container's earliest timestamp; the ingest
  * command writes chunks whose start is that earliest timestamp on the stream clock.
  *
+ * <p>Optionally ({@link CaptionFramePolicy}) a second video output: caption frames, one per
+ * interval slot, resized bicubic and JPEG-encoded by {@link CaptionFrameSampler}, from the same
+ * decoded pictures (the untrusted bytes are demuxed and decoded once, under the same guards).
+ *
  * <p>Not thread-safe: one instance per thread (one per Flink subtask). Native buffers and scratch
  * arrays are reused across chunks; {@link #close()} frees them.
  */
 public final class ChunkDecoder implements AutoCloseable {
-  /** Scratch arrays larger than this are released after a chunk instead of kept for the next. */
-  private static final int MAX_RETAINED_SCRATCH_FLOATS = 16 << 20;
+  /** Scratch arrays larger than this (bytes) are released after a chunk instead of kept for the next. */
+  private static final int MAX_RETAINED_SCRATCH_BYTES = 64 << 20;
 
   private final DecodeLimits limits;
   private final FramePolicy policy;
@@ -94,7 +91,9 @@ public final class ChunkDecoder implements AutoCloseable {
   private final AVPacket packet;
   private final AVFrame frame;
   private final AVFrame rgb;
-  private final SwsContext sws;
+  private SwsContext sws;
+  private final MonoResampler resampler = new MonoResampler();
+  private CaptionFrameSampler captions;
   private BytePointer input;
   private long inputCapacity;
   private FloatPointer audioOut;
@@ -102,14 +101,24 @@ public final class ChunkDecoder implements AutoCloseable {
   private int audioOutCapacity;
 
   private float[] audioScratch = new float[AudioClock.SAMPLE_RATE * 2];
-  private float[] pixelScratch = new float[0];
+  /** Kept frames as packed RGB24, normalised into the result's float array in one pass at the end. */
+  private byte[] rgbScratch = new byte[0];
   private long[] ptsScratch = new long[64];
   private long[] indexScratch = new long[64];
-  private byte[] rgbScratch = new byte[0];
   private boolean closed;
 
   public ChunkDecoder(DecodeLimits limits, FramePolicy policy, VideoPreprocessing preprocessing) {
     this(limits, policy, preprocessing, SandboxedInput.DemuxerPolicy.DEFAULT);
+  }
+
+  /**
+   * With caption frames as a second video output ({@link DecodedChunk#captionPtsUs}, {@link
+   * DecodedChunk#captionJpegs}); {@code captions} null = none.
+   */
+  public ChunkDecoder(
+      DecodeLimits limits, FramePolicy policy, VideoPreprocessing preprocessing, CaptionFramePolicy captions) {
+    this(limits, policy, preprocessing, SandboxedInput.DemuxerPolicy.DEFAULT);
+    this.captions = captions == null ? null : new CaptionFrameSampler(captions);
   }
 
   /** With other demuxer rules (tests widen them to prove the other guards hold on their own). */
@@ -128,9 +137,6 @@ public final class ChunkDecoder implements AutoCloseable {
     if (av_frame_get_buffer(rgb, 0) < 0) {
       throw new OutOfMemoryError("RGB frame buffer");
     }
-    this.sws = sws_alloc_context();
-    sws.flags(SWS_BILINEAR);
-    sws.threads(1);
   }
 
   public DecodeLimits limits() {
@@ -218,10 +224,10 @@ public final class ChunkDecoder implements AutoCloseable {
   }
 
   private void releaseLargeScratch() {
-    if (pixelScratch.length > MAX_RETAINED_SCRATCH_FLOATS) {
-      pixelScratch = new float[0];
+    if (rgbScratch.length > MAX_RETAINED_SCRATCH_BYTES) {
+      rgbScratch = new byte[0];
     }
-    if (audioScratch.length > MAX_RETAINED_SCRATCH_FLOATS) {
+    if (4L * audioScratch.length > MAX_RETAINED_SCRATCH_BYTES) {
       audioScratch = new float[AudioClock.SAMPLE_RATE * 2];
     }
   }
@@ -235,7 +241,13 @@ public final class ChunkDecoder implements AutoCloseable {
     av_packet_free(packet);
     av_frame_free(frame);
     av_frame_free(rgb);
-    sws_free_context(sws);
+    resampler.close();
+    if (sws != null) {
+      sws_freeContext(sws);
+    }
+    if (captions != null) {
+      captions.close();
+    }
     if (input != null) {
       av_free(input);
       input = null;
@@ -264,10 +276,8 @@ public final class ChunkDecoder implements AutoCloseable {
 
     private AVStream audioStream;
     private AVCodecContext audioCodec;
-    private SwrContext swr;
+    private SwrContext swr; // the decoder's resampler, once this chunk's audio has started
     private int swrInRate;
-    private int swrInFormat = -1;
-    private AVChannelLayout swrInLayout;
     private long firstAudioUs = Long.MIN_VALUE;
     private long audioStartSample;
     private int audioSamples;
@@ -283,6 +293,9 @@ public final class ChunkDecoder implements AutoCloseable {
 
     DecodedChunk decode() throws DecodeException {
       openStreams();
+      if (captions != null) {
+        captions.startChunk();
+      }
       while (true) {
         checkDeadline();
         int ret = av_read_frame(oc, packet);
@@ -450,6 +463,9 @@ public final class ChunkDecoder implements AutoCloseable {
           lastVideoUs = us;
           checkDuration(us, "video");
           long gridIndex = frameRate.isKnown() ? frameRate.gridIndexOf(us) : decodedFrames - 1;
+          if (captions != null) {
+            captions.offer(frame, us);
+          }
           if (policy.keeps(gridIndex, frameRate)) {
             keepFrame(us, gridIndex);
           }
@@ -464,37 +480,36 @@ public final class ChunkDecoder implements AutoCloseable {
     }
 
     private void keepFrame(long us, long gridIndex) throws DecodeException {
-      int ret = sws_scale_frame(sws, rgb, frame);
+      // The classic swscale entry points: bit-identical to the ffmpeg program's scale filter
+      // (the frame API of FFmpeg 8 rounds differently). The context is rebuilt only when the
+      // input size or format changes.
+      sws = sws_getCachedContext(
+          sws, frame.width(), frame.height(), frame.format(), imageSize, imageSize, AV_PIX_FMT_RGB24,
+          SWS_BILINEAR, null, null, (DoublePointer) null);
+      if (sws == null || sws.isNull()) {
+        throw new DecodeException(DecodeFailure.CORRUPT, "cannot scale pixel format " + frame.format());
+      }
+      int ret = sws_scale(sws, frame.data(), frame.linesize(), 0, frame.height(), rgb.data(), rgb.linesize());
       if (ret < 0) {
         throw new DecodeException(DecodeFailure.CORRUPT, "cannot scale a video frame: " + FfmpegErrors.describe(ret));
       }
-      int s = imageSize;
-      int stride = rgb.linesize(0);
-      int bytes = stride * (s - 1) + 3 * s;
-      if (rgbScratch.length < bytes) {
-        rgbScratch = new byte[bytes];
+      int row = 3 * imageSize;
+      int frameBytes = row * imageSize;
+      int offset = keptFrames * frameBytes;
+      if (rgbScratch.length < offset + frameBytes) {
+        rgbScratch = Arrays.copyOf(rgbScratch, Math.max(offset + frameBytes, rgbScratch.length * 2));
       }
-      rgb.data(0).position(0).get(rgbScratch, 0, bytes);
-
-      int plane = s * s;
-      int frameFloats = 3 * plane;
-      int offset = keptFrames * frameFloats;
-      ensurePixelCapacity(offset + frameFloats);
       if (ptsScratch.length <= keptFrames) {
         ptsScratch = Arrays.copyOf(ptsScratch, ptsScratch.length * 2);
         indexScratch = Arrays.copyOf(indexScratch, indexScratch.length * 2);
       }
-      float[] r = lut[0];
-      float[] g = lut[1];
-      float[] b = lut[2];
-      float[] out = pixelScratch;
-      for (int y = 0; y < s; y++) {
-        int src = y * stride;
-        int dst = offset + y * s;
-        for (int x = 0; x < s; x++, src += 3, dst++) {
-          out[dst] = r[rgbScratch[src] & 0xff];
-          out[dst + plane] = g[rgbScratch[src + 1] & 0xff];
-          out[dst + 2 * plane] = b[rgbScratch[src + 2] & 0xff];
+      int stride = rgb.linesize(0);
+      BytePointer pixels = rgb.data(0);
+      if (stride == row) {
+        pixels.position(0).get(rgbScratch, offset, frameBytes);
+      } else {
+        for (int y = 0; y < imageSize; y++) {
+          pixels.position((long) y * stride).get(rgbScratch, offset + y * row, row);
         }
       }
       ptsScratch[keptFrames] = us;
@@ -502,10 +517,24 @@ public final class ChunkDecoder implements AutoCloseable {
       keptFrames++;
     }
 
-    private void ensurePixelCapacity(int floats) {
-      if (pixelScratch.length < floats) {
-        pixelScratch = Arrays.copyOf(pixelScratch, Math.max(floats, pixelScratch.length * 2));
+    /** Packed RGB24 of the kept frames to normalised planes, channels first. */
+    private float[] normalisedPixels() {
+      int plane = imageSize * imageSize;
+      float[] out = new float[keptFrames * 3 * plane];
+      float[] r = lut[0];
+      float[] g = lut[1];
+      float[] b = lut[2];
+      byte[] rgbBytes = rgbScratch;
+      for (int f = 0; f < keptFrames; f++) {
+        int src = f * 3 * plane;
+        int base = f * 3 * plane;
+        for (int i = 0; i < plane; i++, src += 3) {
+          out[base + i] = r[rgbBytes[src] & 0xff];
+          out[base + plane + i] = g[rgbBytes[src + 1] & 0xff];
+          out[base + 2 * plane + i] = b[rgbBytes[src + 2] & 0xff];
+        }
       }
+      return out;
     }
 
     private void receiveAudio() throws DecodeException {
@@ -526,12 +555,12 @@ public final class ChunkDecoder implements AutoCloseable {
       long ts = frame.best_effort_timestamp();
       long us = ts == AV_NOPTS_VALUE ? Long.MIN_VALUE : toStreamUs(ts, audioStream.time_base());
       if (swr == null) {
-        openResampler();
+        resampler.start(frame);
+        swr = resampler.context();
+        swrInRate = resampler.inputRate();
         firstAudioUs = us == Long.MIN_VALUE ? startUs : us;
         audioStartSample = AudioClock.sampleIndexOf(firstAudioUs);
-      } else if (frame.sample_rate() != swrInRate
-          || frame.format() != swrInFormat
-          || org.bytedeco.ffmpeg.global.avutil.av_channel_layout_compare(frame.ch_layout(), swrInLayout) != 0) {
+      } else if (!resampler.matches(frame)) {
         throw new DecodeException(DecodeFailure.CORRUPT, "the audio format changes inside the chunk");
       }
       if (us != Long.MIN_VALUE) {
@@ -543,31 +572,6 @@ public final class ChunkDecoder implements AutoCloseable {
       }
       int capacity = swr_get_out_samples(swr, frame.nb_samples());
       convert(frame.extended_data(), frame.nb_samples(), capacity);
-    }
-
-    private void openResampler() throws DecodeException {
-      swrInRate = frame.sample_rate();
-      swrInFormat = frame.format();
-      swrInLayout = new AVChannelLayout();
-      org.bytedeco.ffmpeg.global.avutil.av_channel_layout_copy(swrInLayout, frame.ch_layout());
-      swr = new SwrContext(null);
-      int ret;
-      try (AVChannelLayout mono = new AVChannelLayout()) {
-        av_channel_layout_default(mono, 1);
-        ret = swr_alloc_set_opts2(
-            swr, mono, AV_SAMPLE_FMT_FLT, AudioClock.SAMPLE_RATE, swrInLayout, swrInFormat, swrInRate, 0, null);
-        av_channel_layout_uninit(mono);
-      }
-      if (ret < 0 || swr.isNull()) {
-        swr = null;
-        throw new DecodeException(DecodeFailure.CORRUPT, "unsupported audio format: " + FfmpegErrors.describe(ret));
-      }
-      av_opt_set_double(swr, "min_comp", 0.001, 0);
-      av_opt_set_double(swr, "min_hard_comp", 0.001, 0);
-      ret = swr_init(swr);
-      if (ret < 0) {
-        throw new DecodeException(DecodeFailure.CORRUPT, "cannot resample the audio: " + FfmpegErrors.describe(ret));
-      }
     }
 
     private void flushResampler() throws DecodeException {
@@ -651,7 +655,11 @@ public final class ChunkDecoder implements AutoCloseable {
       out.audio = Arrays.copyOf(audioScratch, audioSamples);
       out.framePtsUs = Arrays.copyOf(ptsScratch, keptFrames);
       out.frameIndex = Arrays.copyOf(indexScratch, keptFrames);
-      out.pixels = Arrays.copyOf(pixelScratch, keptFrames * 3 * imageSize * imageSize);
+      out.pixels = normalisedPixels();
+      if (captions != null) {
+        out.captionPtsUs = captions.takePts();
+        out.captionJpegs = captions.takeJpegs();
+      }
       long end = startUs;
       if (audioSamples > 0) {
         end = Math.max(end, AudioClock.timeUsOf(audioStartSample + audioSamples));
@@ -671,13 +679,7 @@ public final class ChunkDecoder implements AutoCloseable {
       if (audioCodec != null) {
         avcodec_free_context(audioCodec);
       }
-      if (swr != null) {
-        swr_free(swr);
-      }
-      if (swrInLayout != null) {
-        av_channel_layout_uninit(swrInLayout);
-        swrInLayout.close();
-      }
+
     }
   }
 }

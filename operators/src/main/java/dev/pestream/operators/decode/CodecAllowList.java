@@ -5,8 +5,10 @@ import java.util.Set;
 /**
  * Decoders allowed to run on chunk bytes: the usual camera, broadcast and web codecs. Narrowing
  * the set narrows the native attack surface; FFmpeg enforces it too ({@code codec_whitelist}).
+ * The ingest command checks sources against it, so that it never publishes chunks the job would
+ * refuse.
  */
-final class CodecAllowList {
+public final class CodecAllowList {
   /** FFmpeg decoder names (not codec ids), comma-separated, as {@code codec_whitelist} wants. */
   static final String DECODERS =
       "h264,hevc,vp8,vp9,av1,libdav1d,libaom-av1,mpeg4,mpeg2video,mpeg1video,mjpeg,"
@@ -20,5 +22,11 @@ final class CodecAllowList {
 
   static boolean allows(String decoderName) {
     return NAMES.contains(decoderName);
+  }
+
+  /** Whether the decode stage will decode codec {@code codecId} (an FFmpeg {@code AVCodecID}). */
+  public static boolean allowsCodec(int codecId) {
+    org.bytedeco.ffmpeg.avcodec.AVCodec decoder = org.bytedeco.ffmpeg.global.avcodec.avcodec_find_decoder(codecId);
+    return decoder != null && !decoder.isNull() && allows(decoder.name().getString());
   }
 }

@@ -13,7 +13,7 @@ import org.apache.flink.configuration.ReadableConfig;
  */
 public final class DecodeOptions {
   public static final ConfigOption<String> FRAME_POLICY =
-      ConfigOptions.key("pestream.decode.frame-policy")
+      ConfigOptions.key("decode.frame-policy")
           .stringType()
           .noDefaultValue()
           .withDescription(
@@ -21,49 +21,49 @@ public final class DecodeOptions {
                   + " evenly spaced frames per window). Default: the model bundle's video.framePolicy.");
 
   public static final ConfigOption<MemorySize> MAX_PAYLOAD =
-      ConfigOptions.key("pestream.decode.max-payload")
+      ConfigOptions.key("decode.max-payload")
           .memoryType()
           .defaultValue(MemorySize.parse(DecodeLimits.DEFAULT_MAX_PAYLOAD_BYTES + "b"))
           .withDescription("Largest chunk payload (inline or claim-checked blob) the decoder accepts.");
 
   public static final ConfigOption<Duration> MAX_DURATION =
-      ConfigOptions.key("pestream.decode.max-duration")
+      ConfigOptions.key("decode.max-duration")
           .durationType()
           .defaultValue(Duration.ofNanos(DecodeLimits.DEFAULT_MAX_DURATION_US * 1000))
           .withDescription("Longest media one chunk may decode to.");
 
   public static final ConfigOption<Integer> MAX_VIDEO_FRAMES =
-      ConfigOptions.key("pestream.decode.max-video-frames")
+      ConfigOptions.key("decode.max-video-frames")
           .intType()
           .defaultValue(DecodeLimits.DEFAULT_MAX_VIDEO_FRAMES)
           .withDescription("Most video frames one chunk may decode to (kept or not).");
 
   public static final ConfigOption<Integer> MAX_WIDTH =
-      ConfigOptions.key("pestream.decode.max-width")
+      ConfigOptions.key("decode.max-width")
           .intType()
           .defaultValue(DecodeLimits.DEFAULT_MAX_WIDTH)
           .withDescription("Widest picture accepted, in pixels.");
 
   public static final ConfigOption<Integer> MAX_HEIGHT =
-      ConfigOptions.key("pestream.decode.max-height")
+      ConfigOptions.key("decode.max-height")
           .intType()
           .defaultValue(DecodeLimits.DEFAULT_MAX_HEIGHT)
           .withDescription("Tallest picture accepted, in pixels.");
 
   public static final ConfigOption<Duration> MAX_DECODE_TIME =
-      ConfigOptions.key("pestream.decode.max-decode-time")
+      ConfigOptions.key("decode.max-decode-time")
           .durationType()
           .defaultValue(Duration.ofMillis(DecodeLimits.DEFAULT_MAX_DECODE_MILLIS))
           .withDescription("Wall-clock budget for decoding one chunk.");
 
   public static final ConfigOption<Integer> DECODER_THREADS =
-      ConfigOptions.key("pestream.decode.threads")
+      ConfigOptions.key("decode.threads")
           .intType()
           .defaultValue(DecodeLimits.DEFAULT_DECODER_THREADS)
           .withDescription("FFmpeg decoder threads per codec (0 = FFmpeg's choice); parallelism scales out instead.");
 
   public static final ConfigOption<String> BLOB_ROOT =
-      ConfigOptions.key("pestream.blob.root")
+      ConfigOptions.key("blob.root")
           .stringType()
           .noDefaultValue()
           .withDescription(

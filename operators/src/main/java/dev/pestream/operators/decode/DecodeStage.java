@@ -43,6 +43,7 @@ public class DecodeStage extends ProcessFunction<MediaChunk, DecodedChunk>
   private final FramePolicy policy;
   private final VideoPreprocessing preprocessing;
   private final URI blobRoot;
+  private final CaptionFramePolicy captions;
 
   private transient ChunkDecoder decoder;
   private transient BlobReader blobs;
@@ -56,16 +57,25 @@ public class DecodeStage extends ProcessFunction<MediaChunk, DecodedChunk>
    * @param blobRoot root of the claim-check blob store, or null when chunks are always inline
    */
   public DecodeStage(DecodeLimits limits, FramePolicy policy, VideoPreprocessing preprocessing, URI blobRoot) {
+    this(limits, policy, preprocessing, blobRoot, null);
+  }
+
+  /**
+   * @param captions also make caption frames (PLM captions) this way; null = none
+   */
+  public DecodeStage(DecodeLimits limits, FramePolicy policy, VideoPreprocessing preprocessing, URI blobRoot,
+      CaptionFramePolicy captions) {
     this.limits = Objects.requireNonNull(limits, "limits");
     this.policy = Objects.requireNonNull(policy, "policy");
     this.preprocessing = Objects.requireNonNull(preprocessing, "preprocessing");
     this.blobRoot = blobRoot;
+    this.captions = captions;
   }
 
   @Override
   public void open(OpenContext openContext) {
     FfmpegLog.install();
-    decoder = new ChunkDecoder(limits, policy, preprocessing);
+    decoder = new ChunkDecoder(limits, policy, preprocessing, captions);
     blobs = blobRoot == null ? null : new BlobReader(blobRoot, limits.maxPayloadBytes());
     var metrics = getRuntimeContext().getMetricGroup();
     decoded = metrics.counter(METRIC_CHUNKS_DECODED);

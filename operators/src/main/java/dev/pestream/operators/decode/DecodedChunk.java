@@ -33,6 +33,11 @@ public class DecodedChunk {
   public long[] frameIndex = new long[0];
   public float[] pixels = new float[0];
 
+  /** Caption frames, when the decode stage makes them ({@link CaptionFramePolicy}): stream times, increasing. */
+  public long[] captionPtsUs = new long[0];
+  /** JPEG bytes of each caption frame ({@code captionPtsUs[i]}), square at the caption policy's size. */
+  public byte[][] captionJpegs = new byte[0][];
+
   public DecodedChunk() {}
 
   public int frameCount() {
@@ -67,6 +72,7 @@ public class DecodedChunk {
     return "DecodedChunk{" + streamId + "#" + seq + " @" + startUs + "us+" + durationUs + "us"
         + (gapBefore ? " gapBefore" : "") + (decodeFailed ? " FAILED" : "")
         + ", audio=" + audio.length + " samples from " + audioStartSample
-        + ", frames=" + frameCount() + " (" + imageSize + "px, " + frameRate() + " fps)}";
+        + ", frames=" + frameCount() + " (" + imageSize + "px, " + frameRate() + " fps)"
+        + (captionPtsUs.length > 0 ? ", caption frames=" + captionPtsUs.length : "") + "}";
   }
 }

@@ -254,13 +254,44 @@ final class SandboxedInput implements AutoCloseable {
         throw failure(DecodeFailure.UNREADABLE, "cannot open the " + name + " container: " + FfmpegErrors.describe(ret));
       }
       context = oc;
-      ret = avformat_find_stream_info(context, (PointerPointer<?>) null);
+      ret = findStreamInfo(context);
       if (ret < 0) {
         throw failure(DecodeFailure.CORRUPT, "cannot read stream information: " + FfmpegErrors.describe(ret));
       }
     } finally {
       probed.close();
       noUrl.close();
+    }
+  }
+
+  /**
+   * Reads stream information. For MPEG-TS, video is not decoded while probing: FFmpeg would
+   * otherwise decode up to 7 H.264 frames per chunk (to guess the reorder delay) that our decoder
+   * then decodes again, a quarter of a 1 s chunk's video work. MPEG-TS carries every PTS and DTS
+   * explicitly, so nothing depends on that guess; the parsers still give codec, size and
+   * timestamps (hence the frame rate), and the pixel format comes with the first decoded frame.
+   * Other containers probe as usual (Matroska derives timestamps from the guess).
+   */
+  private static int findStreamInfo(AVFormatContext context) {
+    if (!context.iformat().name().getString().equals("mpegts")) {
+      return avformat_find_stream_info(context, (PointerPointer<?>) null);
+    }
+    int n = context.nb_streams();
+    PointerPointer<AVDictionary> perStream = new PointerPointer<>(Math.max(n, 1));
+    for (int i = 0; i < n; i++) {
+      AVDictionary dict = new AVDictionary(null);
+      if (context.streams(i).codecpar().codec_type() == org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_VIDEO) {
+        av_dict_set(dict, "skip_frame", "all", 0);
+      }
+      perStream.put(i, dict);
+    }
+    try {
+      return avformat_find_stream_info(context, perStream);
+    } finally {
+      for (int i = 0; i < n; i++) {
+        av_dict_free(perStream.getPointer(i)); // AVDictionary** of stream i (FFmpeg may have changed it)
+      }
+      perStream.close();
     }
   }
 

@@ -8,7 +8,7 @@ import org.apache.flink.configuration.ReadableConfig;
 /** Configuration of {@link ChunkSequencer} (Flink options, settable in the job's configuration). */
 public final class SequencerOptions {
   public static final ConfigOption<Integer> MAX_BUFFERED_CHUNKS =
-      ConfigOptions.key("pestream.sequencer.max-buffered-chunks")
+      ConfigOptions.key("sequencer.max-buffered-chunks")
           .intType()
           .defaultValue(16)
           .withDescription(
@@ -17,7 +17,7 @@ public final class SequencerOptions {
                   + " with a gap mark.");
 
   public static final ConfigOption<Duration> MAX_WAIT =
-      ConfigOptions.key("pestream.sequencer.max-wait")
+      ConfigOptions.key("sequencer.max-wait")
           .durationType()
           .defaultValue(Duration.ofSeconds(2))
           .withDescription(
@@ -25,7 +25,7 @@ public final class SequencerOptions {
                   + " arrived; then it is declared lost. 0 disables the time bound (count bound only).");
 
   public static final ConfigOption<Duration> CLOCK_TOLERANCE =
-      ConfigOptions.key("pestream.sequencer.clock-tolerance")
+      ConfigOptions.key("sequencer.clock-tolerance")
           .durationType()
           .defaultValue(Duration.ofMillis(100))
           .withDescription(

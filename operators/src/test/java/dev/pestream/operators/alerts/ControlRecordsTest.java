@@ -1,9 +1,11 @@
 package dev.pestream.operators.alerts;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.pestream.schemas.AlertRule;
 import dev.pestream.schemas.TagVocabulary;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -51,5 +53,35 @@ class ControlRecordsTest {
     assertThat(StreamSelector.matches("cam-?", "cam-12")).isFalse();
     assertThat(StreamSelector.matches("a.b", "axb")).isFalse();
     assertThat(StreamSelector.matches("lobby", "lobby")).isTrue();
+    assertThat(StreamSelector.matches("*-a?-*", "cam-a7-lobby")).isTrue();
+    assertThat(StreamSelector.matches("*x", "xax")).isTrue();
+    assertThat(StreamSelector.matches("c*m*", "cm")).isTrue();
+    assertThat(StreamSelector.matches("?", "\uD83D\uDCF7")).as("? is one code point").isTrue();
+    assertThat(StreamSelector.matches("cam-**", "cam-")).isTrue();
+    assertThat(StreamSelector.matches("cam-?*", "cam-")).isFalse();
+  }
+
+  /**
+   * A glob with many stars used to become a backtracking regular expression: this one took
+   * minutes on a 40-character id (exponential in the number of stars). Linear matching answers
+   * at once; the preemptive timeout only keeps a regression from hanging the build.
+   */
+  @Test
+  void pathologicalSelectorsCannotStallMatching() {
+    String glob = "*a".repeat(12) + "*c";
+    assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+      assertThat(StreamSelector.matches(glob, "a".repeat(40))).isFalse();
+      assertThat(StreamSelector.matches(glob, "a".repeat(40) + "c")).isTrue();
+      assertThat(StreamSelector.matches("*a".repeat(120) + "*c", "a".repeat(2000))).isFalse();
+    });
+  }
+
+  @Test
+  void overlongSelectorsAreRejected() {
+    String selector = "*".repeat(ControlRecords.MAX_SELECTOR_CHARS + 1);
+    assertThat(ControlRecords.problemWith(rule().setStreamSelector(selector).build()))
+        .hasValueSatisfying(r -> assertThat(r).contains("stream selector"));
+    assertThat(ControlRecords.problemWith(vocabulary().setStreamSelector(selector).build()))
+        .hasValueSatisfying(r -> assertThat(r).contains("stream selector"));
   }
 }

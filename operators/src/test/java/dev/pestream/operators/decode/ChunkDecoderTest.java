@@ -118,6 +118,23 @@ class ChunkDecoderTest {
   }
 
   @Test
+  void nothingLeaksFromOneChunkIntoTheNext() throws Exception {
+    // The decoder keeps its resampler and scaler across chunks: the second chunk must decode
+    // exactly as it does on a fresh decoder.
+    byte[] loud = SyntheticMedia.generate(SyntheticMedia.spec().container(Container.MPEGTS).duration(0.5).tone(0, 0.5, 3000), dir);
+    byte[] quiet = SyntheticMedia.generate(SyntheticMedia.spec().container(Container.MPEGTS).duration(0.5).tone(0.3, 0.5, 200), dir);
+    DecodedChunk afterLoud;
+    try (ChunkDecoder used = new ChunkDecoder(DecodeLimits.defaults(), new FramePolicy.Native(), PRE)) {
+      used.decode(loud, 0);
+      afterLoud = used.decode(quiet, 500_000);
+    }
+    DecodedChunk fresh = decoder.decode(quiet, 500_000);
+    assertThat(afterLoud.audio).isEqualTo(fresh.audio);
+    assertThat(afterLoud.audioStartSample).isEqualTo(fresh.audioStartSample);
+    assertThat(afterLoud.pixels).isEqualTo(fresh.pixels);
+  }
+
+  @Test
   void framesKeepTheirColourAndTimeInOrder() throws Exception {
     byte[] bytes =
         SyntheticMedia.generate(
@@ -129,6 +146,22 @@ class ChunkDecoderTest {
       assertThat(out.framePtsUs[f]).isEqualTo(4_000_000L + 40_000L * f);
       assertThat(out.frameIndex[f]).isEqualTo(100L + f);
       assertThat(DecodedMedia.paletteIndexOf(out, f, PRE)).as("frame " + f).isEqualTo((f * 3) % 8);
+    }
+  }
+
+  @Test
+  void reorderedFramesComeOutInPresentationOrder() throws Exception {
+    for (Container c : new Container[] {Container.MPEGTS, Container.MATROSKA, Container.MP4_MOOV_AT_END}) {
+      byte[] bytes =
+          SyntheticMedia.generate(SyntheticMedia.spec().container(c).noAudio().duration(1).bFrames(2)
+              .videoCodec(org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_MPEG4).colours(i -> (i * 5) % 8), dir);
+      DecodedChunk out = decoder.decode(bytes, 0, 0, c.muxer);
+      assertThat(out.frameCount()).as(c.name()).isEqualTo(25);
+      long first = out.framePtsUs[0];
+      for (int f = 0; f < 25; f++) {
+        assertThat(out.framePtsUs[f] - first).as(c + " frame " + f).isEqualTo(40_000L * f);
+        assertThat(DecodedMedia.paletteIndexOf(out, f, PRE)).as(c + " frame " + f).isEqualTo((f * 5) % 8);
+      }
     }
   }
 

@@ -55,7 +55,11 @@ class DecodeStageTest {
   }
 
   private static OneInputStreamOperatorTestHarness<MediaChunk, DecodedChunk> harness(URI blobRoot) throws Exception {
-    DecodeStage stage = new DecodeStage(DecodeLimits.defaults(), new FramePolicy.Native(), PRE, blobRoot);
+    return open(new DecodeStage(DecodeLimits.defaults(), new FramePolicy.Native(), PRE, blobRoot));
+  }
+
+  /** An open test harness around {@code stage}. */
+  static OneInputStreamOperatorTestHarness<MediaChunk, DecodedChunk> open(DecodeStage stage) throws Exception {
     var h = new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(stage));
     h.setup(TypeInformation.of(DecodedChunk.class).createSerializer(h.getExecutionConfig().getSerializerConfig()));
     h.open();

@@ -4,6 +4,7 @@ import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_AAC;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_FLAC;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_H264;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_MP3;
+import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_MPEG4;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_OPUS;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_PCM_S16LE;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_VP8;
@@ -72,6 +73,13 @@ public final class SyntheticMedia {
     public boolean audio = true;
     public boolean video = true;
     public int gopFrames = 25;
+    /**
+     * FFmpeg codec id of the video; H.264 (OpenH264) by default. OpenH264 adds keyframes of its
+     * own on scene changes; MPEG-4 part 2 keeps exactly {@link #gopFrames}.
+     */
+    public int videoCodec = AV_CODEC_ID_H264;
+    /** B-frames between reference frames (MPEG-4 part 2 only; OpenH264 has none). */
+    public int bFrames;
     public final List<Tone> tones = new ArrayList<>();
     /** Palette index of each frame: {@code colourOf(frame)}; default cycles the palette. */
     public java.util.function.IntUnaryOperator colourOf = i -> i % PALETTE.length;
@@ -124,6 +132,16 @@ public final class SyntheticMedia {
 
     public Spec noVideo() {
       video = false;
+      return this;
+    }
+
+    public Spec bFrames(int n) {
+      bFrames = n;
+      return this;
+    }
+
+    public Spec videoCodec(int codecId) {
+      videoCodec = codecId;
       return this;
     }
 
@@ -189,7 +207,11 @@ public final class SyntheticMedia {
         r.setVideoOption("deadline", "realtime");
         r.setVideoOption("cpu-used", "8");
       } else {
-        r.setVideoCodec(AV_CODEC_ID_H264);
+        r.setVideoCodec(spec.videoCodec);
+        if (spec.videoCodec == AV_CODEC_ID_MPEG4) {
+          r.setVideoOption("sc_threshold", "1000000000"); // no scene-change keyframes: exact GOPs
+          r.setVideoOption("bf", Integer.toString(spec.bFrames));
+        }
       }
     }
     if (spec.audio) {

@@ -10,19 +10,17 @@ import dev.pestream.connectors.kafka.RecordSink;
 import dev.pestream.schemas.AlertRule;
 import dev.pestream.schemas.DeadLetter;
 import dev.pestream.schemas.MediaChunk;
-import dev.pestream.schemas.MediaKind;
 import dev.pestream.schemas.codec.RecordCodec;
+import dev.pestream.tests.support.Chunks;
 import dev.pestream.tests.support.FlinkMiniCluster;
 import dev.pestream.tests.support.KafkaBrokerExtension;
 import dev.pestream.tests.support.KafkaClientLeakCheck;
 import dev.pestream.tests.support.KafkaTestClient;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -59,7 +57,7 @@ class PassThroughITCase {
 
     List<byte[][]> input = new ArrayList<>();
     for (int i = 0; i < CHUNKS; i++) {
-      MediaChunk chunk = chunk("stream-" + (i % 4), i / 4);
+      MediaChunk chunk = Chunks.chunk("stream-" + (i % 4), i / 4);
       input.add(new byte[][] {utf8(chunk.getStreamId()), CHUNK_CODEC.encode(chunk)});
     }
     Collections.shuffle(input, new Random(42));
@@ -112,20 +110,5 @@ class PassThroughITCase {
         .anySatisfy(r -> assertThat(r).contains("not an Avro single-object record"))
         .anySatisfy(r -> assertThat(r).contains("unknown schema fingerprint"));
     assertThat(result.getNetRuntime()).isPositive();
-  }
-
-  private static MediaChunk chunk(String streamId, long seq) {
-    return MediaChunk.newBuilder()
-        .setStreamId(streamId)
-        .setSeq(seq)
-        .setKind(MediaKind.AUDIO)
-        .setContainer("wav")
-        .setAudioCodec("pcm_s16le")
-        .setStartUs(seq * 1_000_000L)
-        .setDurationUs(1_000_000L)
-        .setIngestTimeMs(Instant.now())
-        .setPayload(ByteBuffer.wrap(new byte[] {(byte) seq, 1, 2, 3}))
-        .setAttributes(Map.of("origin", "test"))
-        .build();
   }
 }

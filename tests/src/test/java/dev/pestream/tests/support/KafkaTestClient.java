@@ -1,14 +1,19 @@
 package dev.pestream.tests.support;
 
 import dev.pestream.connectors.kafka.KafkaTopics;
+import dev.pestream.schemas.MediaChunk;
 import dev.pestream.schemas.codec.RecordCodec;
 import dev.pestream.schemas.codec.RecordDecodingException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -17,6 +22,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -40,6 +46,21 @@ public final class KafkaTestClient {
     return name;
   }
 
+  /**
+   * New topics for every topic setting of the perception job ({@code topics.*} keys, names
+   * starting with {@code prefix}): data topics with {@code partitions}, the control topics
+   * compacted.
+   */
+  public Map<String, String> newJobTopics(String prefix, int partitions) {
+    Map<String, String> topics = new LinkedHashMap<>();
+    for (String t : List.of("chunks", "embeddings", "spans", "alerts", "tags", "captions", "dead-letters")) {
+      topics.put("topics." + t, newTopic(prefix + t, partitions));
+    }
+    topics.put("topics.alert-rules", newCompactedTopic(prefix + "rules"));
+    topics.put("topics.tag-vocabularies", newCompactedTopic(prefix + "vocabularies"));
+    return topics;
+  }
+
   public String newCompactedTopic(String prefix) {
     String name = prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
     KafkaTopics.createIfMissing(bootstrapServers, List.of(new KafkaTopics.Spec(name, 1, true)));
@@ -55,14 +76,41 @@ public final class KafkaTestClient {
     return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
   }
 
-  /** Sends raw (key, value) pairs in order and waits until all are acknowledged. */
+  /**
+   * Sends raw (key, value) pairs in order and waits until all are acknowledged; fails if the
+   * broker refused any (a record the broker rejects must not vanish from a test silently).
+   */
   public void sendRaw(String topic, List<byte[][]> keyValues) {
     try (KafkaProducer<byte[], byte[]> producer = producer()) {
+      List<Future<RecordMetadata>> acks = new ArrayList<>();
       for (byte[][] kv : keyValues) {
-        producer.send(new ProducerRecord<>(topic, kv[0], kv[1]));
+        acks.add(producer.send(new ProducerRecord<>(topic, kv[0], kv[1])));
       }
       producer.flush();
+      for (Future<RecordMetadata> ack : acks) {
+        ack.get();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while sending to " + topic, e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("the broker refused a record sent to " + topic + ": " + e.getCause(), e);
     }
+  }
+
+  /** Sends one record (key and value may be null) and waits until it is acknowledged. */
+  public void send(String topic, String key, byte[] value) {
+    sendRaw(topic, List.<byte[][]>of(new byte[][] {utf8(key), value}));
+  }
+
+  /** Sends chunks keyed by their stream id, in order. */
+  public void sendChunks(String topic, List<MediaChunk> chunks) {
+    RecordCodec<MediaChunk> codec = RecordCodec.of(MediaChunk.class);
+    List<byte[][]> records = new ArrayList<>();
+    for (MediaChunk c : chunks) {
+      records.add(new byte[][] {utf8(c.getStreamId()), codec.encode(c)});
+    }
+    sendRaw(topic, records);
   }
 
   public static byte[] utf8(String s) {

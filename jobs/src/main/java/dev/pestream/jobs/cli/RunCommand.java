@@ -1,0 +1,139 @@
+package dev.pestream.jobs.cli;
+
+import dev.pestream.jobs.ControlRecordFiles;
+import dev.pestream.jobs.KafkaEndpoints;
+import dev.pestream.jobs.PerceptionJob;
+import dev.pestream.jobs.PerceptionSettings;
+import dev.pestream.jobs.config.JobConfig;
+import dev.pestream.jobs.config.PerceptionOptions;
+import dev.pestream.models.runtime.RuntimeOptions;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code pestream run}: the perception job on whatever Flink environment is current — a cluster
+ * when launched by {@code flink run} / the Kubernetes operator, a local MiniCluster otherwise.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true,
+    description = "Run the perception job (Kafka in, Kafka out). Settings: a YAML file, then -D overrides, then the"
+        + " shortcuts below. Every setting is listed at the end.")
+public final class RunCommand implements Callable<Integer> {
+  @Option(names = "--config", paramLabel = "FILE", description = "YAML file of settings (keys as listed below).")
+  Path configFile;
+
+  @Option(names = "-D", paramLabel = "KEY=VALUE", description = "Override one setting.", mapFallbackValue = "")
+  Map<String, String> overrides = new LinkedHashMap<>();
+
+  @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "Kafka bootstrap servers.")
+  String bootstrap;
+
+  @Option(names = "--models", paramLabel = "DIR", description = "Model bundle folder (manifest.json + graphs).", required = true)
+  Path bundle;
+
+  @Option(names = "--prompt", paramLabel = "TEXT", description = "A sound-event prompt scored on every stream (repeatable).")
+  List<String> prompts;
+
+  @Option(names = "--window", paramLabel = "DURATION", description = "Embedding window length, e.g. 10s.")
+  String window;
+
+  @Option(names = "--hop", paramLabel = "DURATION", description = "Embedding window hop, e.g. 2s.")
+  String hop;
+
+  @Option(names = "--providers", paramLabel = "LIST", description = "Execution providers, e.g. tensorrt,cuda,cpu.")
+  String providers;
+
+  @Option(names = "--rules", paramLabel = "FILE", description = "Alert rules (YAML/JSON) to publish to the rules topic first.")
+  Path rules;
+
+  @Option(names = "--vocabularies", paramLabel = "FILE", description = "Tag vocabularies (YAML/JSON) to publish first.")
+  Path vocabularies;
+
+  @Override
+  public Integer call() throws Exception {
+    JobConfig config = JobConfig.load(configFile, settings());
+    System.out.println("Perception job settings:\n" + config.describe());
+    KafkaEndpoints.createTopics(config, 1);
+    ControlRecordFiles.publish(config,
+        rules == null ? List.of() : ControlRecordFiles.readRules(rules),
+        vocabularies == null ? List.of() : ControlRecordFiles.readVocabularies(vocabularies));
+    PerceptionSettings settings = PerceptionSettings.from(config, bundle);
+    if (settings.contractBundle()) {
+      System.out.println("NOTE: " + bundle + " is a CONTRACT bundle (engineered test model): its outputs are not"
+          + " real PE model output. Export a real bundle with models/export (see its README).");
+    }
+    StreamExecutionEnvironment env = environment(config);
+    new PerceptionJob(settings).build(env, KafkaEndpoints.inputs(config), KafkaEndpoints.outputs(config));
+    env.execute("pestream perception");
+    return 0;
+  }
+
+  /**
+   * The current Flink environment with the {@code flink.*} settings; parallelism and the
+   * checkpoint interval only where the job's settings name them or Flink has none, so a cluster's
+   * or the Kubernetes operator's own settings win.
+   */
+  public static StreamExecutionEnvironment environment(JobConfig config) {
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config.flinkSettings());
+    if (config.contains(PerceptionOptions.PARALLELISM)) {
+      env.setParallelism(config.get(PerceptionOptions.PARALLELISM));
+    }
+    if (config.contains(PerceptionOptions.CHECKPOINT_INTERVAL) || !env.getCheckpointConfig().isCheckpointingEnabled()) {
+      // exactly-once outputs are committed at checkpoints: the job always checkpoints
+      env.enableCheckpointing(config.get(PerceptionOptions.CHECKPOINT_INTERVAL).toMillis());
+    }
+    return env;
+  }
+
+  private Map<String, String> settings() {
+    Map<String, String> s = new LinkedHashMap<>(overrides);
+    put(s, "kafka.bootstrap-servers", bootstrap);
+    put(s, PerceptionOptions.WINDOW_LENGTH, window);
+    put(s, PerceptionOptions.WINDOW_HOP, hop);
+    put(s, RuntimeOptions.PROVIDERS, providers);
+    if (prompts != null) {
+      s.put(PerceptionOptions.PROMPTS.key(), String.join(";", prompts));
+    }
+    return s;
+  }
+
+  private static void put(Map<String, String> s, ConfigOption<?> option, String value) {
+    put(s, option.key(), value);
+  }
+
+  private static void put(Map<String, String> s, String key, String value) {
+    if (value != null) {
+      s.put(key, value);
+    }
+  }
+
+  /** The command with the settings list as its help footer. */
+  public static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new RunCommand());
+    cli.getCommandSpec().usageMessage().footer(settingsHelp());
+    return cli;
+  }
+
+  /** The help footer: every setting with its default and meaning. */
+  public static String settingsHelp() {
+    StringBuilder sb = new StringBuilder("%nSettings (YAML keys / -D KEY=VALUE):%n");
+    for (ConfigOption<?> option : JobConfig.documentedOptions()) {
+      sb.append(String.format("  %s%s%n      %s%n", option.key(),
+          option.hasDefaultValue() ? " (default: " + option.defaultValue() + ")" : "",
+          option.description().toString().replace("%", "%%")));
+    }
+    RuntimeOptions.documentedKeys().forEach((key, description) ->
+        sb.append(String.format("  %s%n      %s%n", key, description.replace("%", "%%"))));
+    sb.append(String.format("  %s*%n      Any Kafka client setting (security.protocol, ssl.*, sasl.*); secrets are never printed.%n",
+        JobConfig.KAFKA_CLIENT_PREFIX));
+    sb.append(String.format("  %s*%n      Any Flink setting, e.g. flink.restart-strategy.type: fixed-delay.%n", JobConfig.FLINK_PREFIX));
+    return sb.toString();
+  }
+}

@@ -1,0 +1,76 @@
+package dev.pestream.tests.support;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * Sends (key, value) records to a topic from a background thread at a steady rate, so a job sees
+ * a live stream while a test kills processes or stops the job. {@link #close()} stops and joins
+ * the thread (its producer is closed there).
+ */
+public final class PacedSender implements AutoCloseable {
+  private final Thread thread;
+  private final AtomicInteger sent = new AtomicInteger();
+  private final int total;
+  private volatile boolean stopped;
+  private volatile Throwable failure;
+
+  public PacedSender(KafkaTestClient kafka, String topic, List<byte[][]> records, int perSecond) {
+    if (perSecond < 1) {
+      throw new IllegalArgumentException("rate must be at least one record per second");
+    }
+    this.total = records.size();
+    this.thread = new Thread(() -> {
+      long start = System.nanoTime();
+      try (KafkaProducer<byte[], byte[]> producer = kafka.producer()) {
+        for (byte[][] kv : records) {
+          if (stopped) {
+            return;
+          }
+          producer.send(new ProducerRecord<>(topic, kv[0], kv[1])).get();
+          int n = sent.incrementAndGet();
+          long due = start + n * 1_000_000_000L / perSecond;
+          long wait = due - System.nanoTime();
+          if (wait > 0) {
+            Thread.sleep(wait / 1_000_000L, (int) (wait % 1_000_000L));
+          }
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (Throwable e) {
+        failure = e;
+      }
+    }, "paced-sender-" + topic);
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  /** Records acknowledged by the broker so far. */
+  public int sent() {
+    return sent.get();
+  }
+
+  /** Waits until every record was sent; fails if sending failed. */
+  public void awaitAllSent(Duration timeout) throws InterruptedException {
+    thread.join(timeout.toMillis());
+    if (failure != null) {
+      throw new AssertionError("sending failed", failure);
+    }
+    if (sent.get() != total) {
+      throw new AssertionError("sent " + sent.get() + " of " + total + " records within " + timeout);
+    }
+  }
+
+  @Override
+  public void close() {
+    stopped = true;
+    try {
+      thread.join(30_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
