@@ -249,6 +249,10 @@ class BatchedSessionTest {
       }
       release.countDown();
       CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10); // listeners hear of a batch last
+      while (sizes.size() < 3 && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
       // the first (2 frames) ran alone; then the 3-frame requests together, then the 2-frame ones
       assertThat(sizes).containsExactly(1, 3, 3);
       assertThat(results.get(1).get().get("features")).hasSize(3 * 128);
