@@ -130,7 +130,7 @@ def write_fixture(bundle_dir: Path, reference_path: Path, spans_path: Path, seed
     reference_path.write_text(json.dumps(reference) + "\n")
     spans_path.parent.mkdir(parents=True, exist_ok=True)
     spans_path.write_text(json.dumps({
-        "rule": "prob > threshold; each maximal run of such frames [first, last] is one span "
+        "rule": "prob > threshold (float32); each maximal run of such frames [first, last] is one span "
                 "[first*hop/sr, (last+1)*hop/sr] seconds, end clipped to durationS, spans starting at or after "
                 "durationS dropped (perception_models PEAudioFrame.forward + clipping to the real duration)",
         "generator": "python -m pestream_export fixture (pestream_export/spans.py)",

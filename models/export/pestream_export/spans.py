@@ -16,9 +16,10 @@ def probabilities(frame_embeddings: np.ndarray, text_embedding: np.ndarray, scal
 
 
 def spans(probs, threshold: float, hop_samples: int, sample_rate: int, duration_s: float) -> list:
-    """[[start_s, end_s], ...] of the maximal runs of prob > threshold, clipped to duration_s; a span
-    that starts at or after the duration is dropped."""
-    above = np.concatenate([[False], np.asarray(probs) > threshold, [False]])
+    """[[start_s, end_s], ...] of the maximal runs of prob > threshold (compared in float32), clipped
+    to duration_s; a span that starts at or after the duration is dropped."""
+    # float32 like the reference: torch compares a float32 tensor with a Python float in float32
+    above = np.concatenate([[False], np.asarray(probs, dtype=np.float32) > np.float32(threshold), [False]])
     changes = np.flatnonzero(np.diff(above.astype(np.int8)))
     out = []
     for first, end in zip(changes[::2], changes[1::2]):      # end = last + 1
