@@ -31,6 +31,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import dev.pestream.connectors.deadletter.DeadLetters;
 import java.util.concurrent.CompletableFuture;
@@ -99,7 +101,25 @@ public final class DemoCommand implements Callable<Integer> {
         : "Captions: PLM at " + plmEndpoint);
 
     AtomicBoolean stop = new AtomicBoolean();
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> stop.set(true)));
+    CountDownLatch finished = new CountDownLatch(1);
+    // Ctrl-C: stop ingesting and following, then let the summary and report be written
+    Thread onInterrupt = new Thread(() -> {
+      stop.set(true);
+      try {
+        finished.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "demo-shutdown");
+    Runtime.getRuntime().addShutdownHook(onInterrupt);
+    try {
+      return run(bundle, work, stop);
+    } finally {
+      finished.countDown();
+    }
+  }
+
+  private int run(Path bundle, Path work, AtomicBoolean stop) throws Exception {
     System.out.println("Starting a Kafka broker (KRaft) ...");
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
       JobConfig config = config(broker.bootstrapServers());
@@ -150,15 +170,23 @@ public final class DemoCommand implements Callable<Integer> {
         while (!stop.get() && !result.isDone()) {
           watcher.poll(Duration.ofMillis(500));
         }
-        if (!result.isDone()) {
-          job.cancel().get();
+        boolean interrupted = !result.isDone();
+        if (!interrupted) {
+          watcher.drain(Duration.ofSeconds(2));
         }
-        String failure = failure(result);
-        watcher.drain(Duration.ofSeconds(2));
+        String failure = interrupted ? null : failure(result);
         watcher.printSummary();
+        if (settings.contractBundle()) {
+          System.out.println("These results come from the CONTRACT bundle (engineered answers, not Perception Encoder"
+              + " output). Export real PE weights with models/export and pass --models DIR.");
+        }
         if (report != null) {
           JsonReport.write(report, about(settings, bundle), topicMap(config), watcher.records());
           System.out.println("Report: " + report.toAbsolutePath());
+        }
+        if (interrupted) {
+          // Ctrl-C: the JVM is shutting down; give the job a moment to stop, no more
+          job.cancel().get(5, TimeUnit.SECONDS);
         }
         if (!follow && failure != null) {
           System.out.println("The job failed: " + failure);
