@@ -143,6 +143,10 @@ public final class PerceptionJob {
 
   /** Builds the pipeline without sinks. */
   public Graph build(StreamExecutionEnvironment env, Inputs inputs) {
+    // Decoded chunks carry megabytes of pixels: without object reuse Flink deep-copies every
+    // record between chained operators. Every operator here emits fresh objects and copies what it
+    // keeps, so handing the same object down the chain is safe.
+    env.getConfig().enableObjectReuse();
     int maxRecordBytes = KafkaOptions.maxRecordBytes(settings.config().flink());
     SingleOutputStreamOperator<MediaChunk> chunks = env
         .fromSource(inputs.chunks(), WatermarkStrategy.noWatermarks(), "media chunks").uid(Uids.SOURCE_CHUNKS)

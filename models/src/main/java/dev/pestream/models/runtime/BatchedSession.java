@@ -11,7 +11,10 @@ import dev.pestream.models.metrics.BatchEvent;
 import dev.pestream.models.metrics.BatchListener;
 import dev.pestream.models.metrics.SessionMetrics;
 import java.nio.FloatBuffer;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -149,18 +152,51 @@ public final class BatchedSession implements AutoCloseable {
     }
   }
 
+  /**
+   * Without a mask input, a graph cannot tell padding from signal: padding a shorter request to
+   * the batch's length changes its answer wherever the graph looks across time (the real DAC
+   * codec's last frames, for example). Such graphs only batch requests of identical shapes.
+   */
+  private boolean batchesOnlyEqualShapes() {
+    boolean variable = spec.inputs().stream()
+        .anyMatch(in -> in.shape().subList(1, in.shape().size()).stream().anyMatch(Dim::isSymbolic));
+    boolean masked = spec.inputs().stream().anyMatch(in -> in.name().contains("mask"));
+    return variable && !masked;
+  }
+
+  private static boolean sameShapes(Pending a, Pending b) {
+    for (Map.Entry<String, ItemTensor> e : a.inputs().entrySet()) {
+      if (!Arrays.equals(e.getValue().shape(), b.inputs().get(e.getKey()).shape())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private void work() {
     Collator collator = new Collator();
     OrtEnvironment env = OrtRuntime.environment();
     long maxWaitNanos = batching.maxWait().toNanos();
+    boolean equalShapesOnly = batchesOnlyEqualShapes();
     List<Pending> batch = new ArrayList<>(batching.maxBatch());
+    // requests that did not fit the last batch's shape: they go first next time, in order
+    Deque<Pending> held = new ArrayDeque<>();
     while (!closed) {
       try {
-        Pending first = queue.poll(POLL_NANOS, TimeUnit.NANOSECONDS);
+        Pending first = held.isEmpty() ? queue.poll(POLL_NANOS, TimeUnit.NANOSECONDS) : held.poll();
         if (first == null) {
           continue;
         }
         batch.add(first);
+        int heldBefore = held.size();
+        for (int i = 0; i < heldBefore && batch.size() < batching.maxBatch(); i++) {
+          Pending next = held.poll();
+          if (sameShapes(first, next)) {
+            batch.add(next);
+          } else {
+            held.add(next);
+          }
+        }
         long deadline = first.enqueuedNanos() + maxWaitNanos;
         while (batch.size() < batching.maxBatch()) {
           long remaining = deadline - System.nanoTime();
@@ -168,16 +204,25 @@ public final class BatchedSession implements AutoCloseable {
           if (next == null) {
             break;
           }
-          batch.add(next);
+          if (equalShapesOnly && !sameShapes(first, next)) {
+            held.add(next);
+            if (held.size() >= batching.queueCapacity()) {
+              break; // held requests count against the bound: the queue stays full, submitters wait
+            }
+          } else {
+            batch.add(next);
+          }
         }
         run(batch, collator, env);
       } catch (InterruptedException e) {
+        batch.addAll(held);
         fail(batch, new IllegalStateException("graph '" + graph + "' of " + bundleName + " closed"));
         return;
       } finally {
         batch.clear();
       }
     }
+    fail(new ArrayList<>(held), new IllegalStateException("graph '" + graph + "' of " + bundleName + " closed"));
   }
 
   private void run(List<Pending> batch, Collator collator, OrtEnvironment env) {

@@ -1,5 +1,6 @@
 package dev.pestream.operators.captions;
 
+import dev.pestream.operators.common.StreamEnd;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -13,7 +14,6 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
-import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -41,7 +41,7 @@ public class CaptionWindowAssembler extends KeyedProcessFunction<String, Caption
   private final long windowUs;
   private final long intervalUs;
   private final int maxFrames;
-  private final long idleTimeoutMs;
+  private final StreamEnd streamEnd;
 
   private transient MapState<Long, CaptionFrame> frames;
   private transient ValueState<CaptionProgress> progress;
@@ -67,7 +67,7 @@ public class CaptionWindowAssembler extends KeyedProcessFunction<String, Caption
       throw new IllegalArgumentException("max frames must be >= 1");
     }
     this.maxFrames = maxFrames;
-    this.idleTimeoutMs = idleTimeout.toMillis();
+    this.streamEnd = new StreamEnd(idleTimeout);
   }
 
   @Override
@@ -87,8 +87,7 @@ public class CaptionWindowAssembler extends KeyedProcessFunction<String, Caption
     if (p == null) {
       p = new CaptionProgress();
       startSegment(p, chunk.startUs);
-      // Fires when a bounded input ends (the final watermark), closing the last window.
-      ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
+      streamEnd.onFirstChunk(ctx.timerService());
     } else if (chunk.gapBefore || p.segmentClosed) {
       flush(ctx.getCurrentKey(), p, out);
       startSegment(p, chunk.startUs);
@@ -115,11 +114,7 @@ public class CaptionWindowAssembler extends KeyedProcessFunction<String, Caption
         p.nextWindow++;
       }
     }
-    if (idleTimeoutMs > 0) {
-      TimerService timers = ctx.timerService();
-      p.lastArrivalMs = timers.currentProcessingTime();
-      timers.registerProcessingTimeTimer(p.lastArrivalMs + idleTimeoutMs);
-    }
+    p.lastArrivalMs = streamEnd.onChunk(ctx.timerService());
     progress.update(p);
   }
 
@@ -129,9 +124,7 @@ public class CaptionWindowAssembler extends KeyedProcessFunction<String, Caption
     if (p == null || p.segmentClosed) {
       return;
     }
-    boolean endOfInput = timestamp == Long.MAX_VALUE;
-    boolean idle = !endOfInput && idleTimeoutMs > 0 && timestamp >= p.lastArrivalMs + idleTimeoutMs;
-    if (endOfInput || idle) {
+    if (streamEnd.ends(timestamp, p.lastArrivalMs)) {
       flush(ctx.getCurrentKey(), p, out);
       p.segmentClosed = true;
       progress.update(p);

@@ -5,6 +5,7 @@ import dev.pestream.models.bundle.BundleManifest;
 import dev.pestream.models.bundle.ModelBundle;
 import dev.pestream.models.runtime.RuntimeOptions;
 import java.io.Serializable;
+import org.apache.flink.api.common.functions.RuntimeContext;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -45,6 +46,21 @@ public record ModelsSpec(String bundleDir, RuntimeOptions options) implements Se
         needed.add(manifest.head(head).graph());
       }
     }
+    if (needed.isEmpty()) {
+      // an empty selection would open every graph of the bundle
+      throw new IllegalArgumentException("bundle " + manifest.modelId() + " has none of the graphs " + graphs
+          + " or heads " + heads + " this operator needs");
+    }
     return Models.open(Path.of(bundleDir), options.toBuilder().graphs(needed).build());
+  }
+
+  /**
+   * {@link #open(List, List)} for a Flink operator: the shared sessions' batching metrics are
+   * reported under the operator's {@code model} metric group.
+   */
+  public Models open(RuntimeContext context, List<String> graphs, List<String> heads) {
+    Models models = open(graphs, heads);
+    models.registerMetrics(context.getMetricGroup().addGroup("model"));
+    return models;
   }
 }

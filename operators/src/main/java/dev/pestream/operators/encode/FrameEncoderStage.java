@@ -55,7 +55,7 @@ public class FrameEncoderStage extends KeyedProcessFunction<String, DecodedChunk
 
   @Override
   public void open(OpenContext openContext) {
-    models = modelsSpec.open(List.of("audio_codec", "frame_encoder"), List.of());
+    models = modelsSpec.open(getRuntimeContext(), List.of("audio_codec", "frame_encoder"), List.of());
     audioSpec = models.manifest().audio();
     if (audioSpec.sampleRate() != AudioClock.SAMPLE_RATE) {
       throw new IllegalStateException("bundle wants " + audioSpec.sampleRate() + " Hz audio; the decoder delivers "
@@ -71,7 +71,6 @@ public class FrameEncoderStage extends KeyedProcessFunction<String, DecodedChunk
     holeBefore = getRuntimeContext().getState(new ValueStateDescriptor<>("hole-before", Types.BOOLEAN));
     audioFrames = getRuntimeContext().getMetricGroup().counter(METRIC_AUDIO_FRAMES);
     videoFrames = getRuntimeContext().getMetricGroup().counter(METRIC_VIDEO_FRAMES);
-    models.registerMetrics(getRuntimeContext().getMetricGroup().addGroup("model"));
   }
 
   @Override

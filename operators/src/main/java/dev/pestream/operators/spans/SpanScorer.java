@@ -8,6 +8,7 @@ import dev.pestream.models.bundle.HeadSpec;
 import dev.pestream.operators.alerts.ControlRecords;
 import dev.pestream.operators.alerts.StreamSelector;
 import dev.pestream.operators.common.ModelsSpec;
+import dev.pestream.operators.common.StreamEnd;
 import dev.pestream.operators.encode.EncodedChunk;
 import dev.pestream.schemas.Alert;
 import dev.pestream.schemas.AlertRule;
@@ -63,6 +64,7 @@ public class SpanScorer extends KeyedBroadcastProcessFunction<String, EncodedChu
 
   private final ModelsSpec modelsSpec;
   private final SpanSettings settings;
+  private final StreamEnd streamEnd;
 
   private transient Models models;
   private transient HeadSpec head;
@@ -81,11 +83,12 @@ public class SpanScorer extends KeyedBroadcastProcessFunction<String, EncodedChu
   public SpanScorer(ModelsSpec modelsSpec, SpanSettings settings) {
     this.modelsSpec = modelsSpec;
     this.settings = settings;
+    this.streamEnd = new StreamEnd(settings.idleTimeout());
   }
 
   @Override
   public void open(OpenContext openContext) {
-    models = modelsSpec.open(List.of(GRAPH), List.of(HEAD));
+    models = modelsSpec.open(getRuntimeContext(), List.of(GRAPH), List.of(HEAD));
     BundleManifest manifest = models.manifest();
     head = manifest.head(HEAD);
     frameUs = manifest.audio().frameDurationUs();
@@ -102,7 +105,6 @@ public class SpanScorer extends KeyedBroadcastProcessFunction<String, EncodedChu
     alertsFired = metrics.counter(METRIC_ALERTS);
     rulesRejected = metrics.counter(METRIC_RULES_REJECTED);
     alertLatency = metrics.histogram(METRIC_ALERT_LATENCY, new DescriptiveStatisticsHistogram(1000));
-    models.registerMetrics(metrics.addGroup("model"));
   }
 
   @Override
@@ -121,7 +123,7 @@ public class SpanScorer extends KeyedBroadcastProcessFunction<String, EncodedChu
     ScorerProgress p = progress.value();
     if (p == null) {
       p = new ScorerProgress();
-      ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
+      streamEnd.onFirstChunk(ctx.timerService());
     }
     String streamId = ctx.getCurrentKey();
     boolean contiguous = !chunk.gapBefore && !p.closed && chunk.firstAudioFrame == p.nextFrame;
@@ -138,10 +140,7 @@ public class SpanScorer extends KeyedBroadcastProcessFunction<String, EncodedChu
       p.nextFrame = chunk.firstAudioFrame + chunk.audioFrameCount;
       p.audioEndUs = chunk.audioEndUs;
     }
-    if (settings.idleTimeout().toMillis() > 0) {
-      p.lastArrivalMs = ctx.timerService().currentProcessingTime();
-      ctx.timerService().registerProcessingTimeTimer(p.lastArrivalMs + settings.idleTimeout().toMillis());
-    }
+    p.lastArrivalMs = streamEnd.onChunk(ctx.timerService());
     progress.update(p);
   }
 
@@ -295,8 +294,7 @@ public class SpanScorer extends KeyedBroadcastProcessFunction<String, EncodedChu
     if (p == null || p.closed) {
       return;
     }
-    boolean endOfInput = timestamp == Long.MAX_VALUE;
-    if (endOfInput || timestamp >= p.lastArrivalMs + settings.idleTimeout().toMillis()) {
+    if (streamEnd.ends(timestamp, p.lastArrivalMs)) {
       finishAll(ctx.getCurrentKey(), p.audioEndUs, out, ctx);
       p.closed = true;
       progress.update(p);

@@ -57,7 +57,7 @@ public class TagTracker extends KeyedBroadcastProcessFunction<String, WindowEmbe
 
   @Override
   public void open(OpenContext openContext) {
-    models = modelsSpec.open(List.of(), List.of(head));
+    models = modelsSpec.open(getRuntimeContext(), List.of(), List.of(head));
     headSpec = models.manifest().head(head);
     activeTags = getRuntimeContext().getMapState(
         new MapStateDescriptor<>("active-tags", Types.STRING, BasicArrayTypeInfo.STRING_ARRAY_TYPE_INFO));

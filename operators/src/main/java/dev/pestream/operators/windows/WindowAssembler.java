@@ -1,5 +1,6 @@
 package dev.pestream.operators.windows;
 
+import dev.pestream.operators.common.StreamEnd;
 import dev.pestream.operators.decode.FramePolicy;
 import dev.pestream.operators.decode.FrameRate;
 import dev.pestream.operators.encode.EncodedChunk;
@@ -19,7 +20,6 @@ import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
-import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -41,7 +41,7 @@ public class WindowAssembler extends KeyedProcessFunction<String, EncodedChunk, 
 
   private final WindowGrid grid;
   private final FramePolicy framePolicy;
-  private final long idleTimeoutMs;
+  private final StreamEnd streamEnd;
 
   private transient MapState<Long, float[]> audioFrames;
   private transient MapState<Long, float[]> videoFrames;
@@ -58,7 +58,7 @@ public class WindowAssembler extends KeyedProcessFunction<String, EncodedChunk, 
   public WindowAssembler(WindowGrid grid, FramePolicy framePolicy, Duration idleTimeout) {
     this.grid = grid;
     this.framePolicy = framePolicy;
-    this.idleTimeoutMs = idleTimeout.toMillis();
+    this.streamEnd = new StreamEnd(idleTimeout);
   }
 
   @Override
@@ -78,8 +78,7 @@ public class WindowAssembler extends KeyedProcessFunction<String, EncodedChunk, 
     if (p == null) {
       p = new AssemblerProgress();
       startSegment(p, chunk.startUs);
-      // Fires when a bounded input ends (the final watermark), closing the last windows.
-      ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
+      streamEnd.onFirstChunk(ctx.timerService());
     } else if (chunk.gapBefore || p.segmentClosed) {
       flush(ctx.getCurrentKey(), p, out);
       startSegment(p, chunk.startUs);
@@ -107,11 +106,7 @@ public class WindowAssembler extends KeyedProcessFunction<String, EncodedChunk, 
       p.nextWindow++;
       prune(grid.startUs(p.nextWindow));
     }
-    if (idleTimeoutMs > 0) {
-      TimerService timers = ctx.timerService();
-      p.lastArrivalMs = timers.currentProcessingTime();
-      timers.registerProcessingTimeTimer(p.lastArrivalMs + idleTimeoutMs);
-    }
+    p.lastArrivalMs = streamEnd.onChunk(ctx.timerService());
     progress.update(p);
   }
 
@@ -121,9 +116,7 @@ public class WindowAssembler extends KeyedProcessFunction<String, EncodedChunk, 
     if (p == null || p.segmentClosed) {
       return;
     }
-    boolean endOfInput = timestamp == Long.MAX_VALUE;
-    boolean idle = !endOfInput && timestamp >= p.lastArrivalMs + idleTimeoutMs;
-    if (endOfInput || idle) {
+    if (streamEnd.ends(timestamp, p.lastArrivalMs)) {
       flush(ctx.getCurrentKey(), p, out);
       p.segmentClosed = true;
       progress.update(p);

@@ -38,9 +38,8 @@ public class WindowEncoderStage extends ProcessFunction<WindowInput, WindowEmbed
 
   @Override
   public void open(OpenContext openContext) {
-    models = modelsSpec.open(List.of("audio_encoder", "video_encoder", "av_encoder"), List.of());
+    models = modelsSpec.open(getRuntimeContext(), List.of("audio_encoder", "video_encoder", "av_encoder"), List.of());
     encoded = getRuntimeContext().getMetricGroup().counter(METRIC_WINDOWS_ENCODED);
-    models.registerMetrics(getRuntimeContext().getMetricGroup().addGroup("model"));
   }
 
   @Override

@@ -1,0 +1,1 @@
+"""PE Stream exporter: PE-AV / PE-A-Frame checkpoints -> split ONNX bundles (pestream-bundle/1)."""
