@@ -212,19 +212,12 @@ class FlinkClusterITCase {
   @Test
   void killedTaskManagerIsReplacedAndTheJobRecoversFromItsCheckpointExactlyOnce(FlinkProcessCluster cluster,
       KafkaTestClient kafka) throws Exception {
-    List<Plan> plans = ShortChunkStreams.plans(7, 6, 2, 100, 25);
-    List<MediaChunk> feed = new ShortChunkStreams(scratch).interleaved(plans, new Random(7));
-    Map<String, String> topics = kafka.newJobTopics("", 2);
-    ShortChunkStreams.publishControlRecords(kafka, topics);
-    Map<String, String> settings = clusterSettings(topics);
-    settings.putAll(ShortChunkStreams.jobSettings(null));
-    String jobId = submit(cluster, new PerceptionJobSubmission(jarId, kafka.bootstrapServers(), settings),
-        ContractBundle.materialize(scratch.resolve("bundle")), null);
+    LiveRun run = LiveRun.prepare(kafka, scratch, 7, 6, 2);
+    String jobId = submit(cluster, run.job(), ContractBundle.materialize(scratch.resolve("bundle")), null);
 
-    try (PacedSender sender = new PacedSender(kafka, topics.get("topics.chunks"), Chunks.keyValues(feed), 60)) {
-      long due = feed.size() * 4L / 10;
-      Poll.until(due + " chunks consumed (committed)", OUTPUTS,
-          () -> kafka.committedOffsets(settings.get("job.group-id"), topics.get("topics.chunks")), n -> n >= due);
+    List<MediaChunk> feed = run.feed();
+    try (PacedSender sender = new PacedSender(kafka, run.chunksTopic(), Chunks.keyValues(feed), 60)) {
+      kafka.awaitCommittedOffsets(run.groupId(), run.chunksTopic(), feed.size() * 4L / 10, OUTPUTS);
       int sentAtKill = sender.sent();
       long killedAt = System.nanoTime();
       Replacement replaced = cluster.killAndReplaceTaskManagerOf(jobId, new Random(), JOB_START);
@@ -233,7 +226,8 @@ class FlinkClusterITCase {
       double recoverySeconds = (System.nanoTime() - killedAt) / 1e9;
       sender.awaitAllSent(OUTPUTS);
 
-      ShortChunkOutputs outputs = ShortChunkOutputs.read(kafka, topics, plans, false, OUTPUTS, REST_OF_OUTPUTS);
+      ShortChunkOutputs outputs = ShortChunkOutputs.read(kafka, run.topics(), run.plans(), false, OUTPUTS,
+          REST_OF_OUTPUTS);
       System.out.printf("[cluster] SIGKILL %s after %d of %d chunks sent; running again after %.1f s%n",
           replaced.victim().resourceId(), sentAtKill, feed.size(), recoverySeconds);
       List<OutputTally> tallies = outputs.exactlyOnceTallies();
@@ -262,21 +256,14 @@ class FlinkClusterITCase {
     Path v2 = withVersion(ContractBundle.materialize(scratch.resolve("bundle-v2")), "2.0.0-test");
     String oldVersion = ModelBundle.readManifest(v1).version();
     assertThat(oldVersion).isNotEqualTo("2.0.0-test");
-    List<Plan> plans = ShortChunkStreams.plans(11, 4, 1, 100, 25);
-    List<MediaChunk> feed = new ShortChunkStreams(scratch).interleaved(plans, new Random(11));
-    Map<String, String> topics = kafka.newJobTopics("", 2);
-    ShortChunkStreams.publishControlRecords(kafka, topics);
-    Map<String, String> settings = clusterSettings(topics);
-    settings.putAll(ShortChunkStreams.jobSettings(null));
-    PerceptionJobSubmission job = new PerceptionJobSubmission(jarId, kafka.bootstrapServers(), settings);
+    LiveRun run = LiveRun.prepare(kafka, scratch, 11, 4, 1);
+    List<MediaChunk> feed = run.feed();
 
-    String first = submit(cluster, job, v1, null);
+    String first = submit(cluster, run.job(), v1, null);
     String savepoint;
     String second;
-    try (PacedSender sender = new PacedSender(kafka, topics.get("topics.chunks"), Chunks.keyValues(feed), 30)) {
-      long due = feed.size() / 4;
-      Poll.until(due + " chunks consumed (committed)", OUTPUTS,
-          () -> kafka.committedOffsets(settings.get("job.group-id"), topics.get("topics.chunks")), n -> n >= due);
+    try (PacedSender sender = new PacedSender(kafka, run.chunksTopic(), Chunks.keyValues(feed), 30)) {
+      kafka.awaitCommittedOffsets(run.groupId(), run.chunksTopic(), feed.size() / 4, OUTPUTS);
       String fallback = cluster.rest().triggerSavepoint(first, cluster.savepointDir(), OUTPUTS);
       assertThat(Path.of(URI.create(fallback))).as("savepoint taken while the job runs on").isDirectory();
       assertThat(cluster.rest().jobState(first)).isEqualTo(FlinkRestClient.RUNNING);
@@ -284,13 +271,14 @@ class FlinkClusterITCase {
       assertThat(cluster.rest().awaitJobState(first, Set.of(FlinkRestClient.FINISHED, FlinkRestClient.FAILED),
           JOB_START)).isEqualTo(FlinkRestClient.FINISHED);
       int sentAtStop = sender.sent();
-      second = submit(cluster, job, v2, savepoint);
+      second = submit(cluster, run.job(), v2, savepoint);
       System.out.printf("[cluster] stopped the %s job with a savepoint after %d of %d chunks sent; the 2.0.0-test"
           + " job restored %s%n", oldVersion, sentAtStop, feed.size(), savepoint);
       sender.awaitAllSent(OUTPUTS);
     }
 
-    ShortChunkOutputs outputs = ShortChunkOutputs.read(kafka, topics, plans, false, OUTPUTS, REST_OF_OUTPUTS);
+    ShortChunkOutputs outputs = ShortChunkOutputs.read(kafka, run.topics(), run.plans(), false, OUTPUTS,
+        REST_OF_OUTPUTS);
     long firstIn = cluster.rest().vertexRecordsIn(first, SEQUENCER);
     long secondIn = Poll.until("the restarted job's chunk count to reach the rest", OUTPUTS,
         () -> cluster.rest().vertexRecordsIn(second, SEQUENCER), n -> firstIn + n >= feed.size());
@@ -332,6 +320,29 @@ class FlinkClusterITCase {
     Files.writeString(manifest, json.writerWithDefaultPrettyPrinter().writeValueAsString(tree));
     assertThat(ModelBundle.load(bundle).manifest().version()).isEqualTo(version);
     return bundle;
+  }
+
+  /**
+   * A live-input run of the perception job on {@link ShortChunkStreams} (100 chunks per stream,
+   * streams interleaved): new topics with the alert rule and vocabulary in place, and the job's
+   * submission with its consumer group and transactional id prefix, the same for every (re)start.
+   */
+  private record LiveRun(List<Plan> plans, List<MediaChunk> feed, Map<String, String> topics,
+      PerceptionJobSubmission job, String groupId) {
+    static LiveRun prepare(KafkaTestClient kafka, Path scratch, long seed, int streams, int videoStreams) {
+      List<Plan> plans = ShortChunkStreams.plans(seed, streams, videoStreams, 100, 25);
+      List<MediaChunk> feed = new ShortChunkStreams(scratch).interleaved(plans, new Random(seed));
+      Map<String, String> topics = kafka.newJobTopics("", 2);
+      ShortChunkStreams.publishControlRecords(kafka, topics);
+      Map<String, String> settings = clusterSettings(topics);
+      settings.putAll(ShortChunkStreams.jobSettings(null));
+      return new LiveRun(plans, feed, topics, new PerceptionJobSubmission(jarId, kafka.bootstrapServers(), settings),
+          settings.get("job.group-id"));
+    }
+
+    String chunksTopic() {
+      return topics.get("topics.chunks");
+    }
   }
 
   /** Topics, a fresh consumer group and transactional id prefix, checkpoints every 500 ms, parallelism 2. */

@@ -4,6 +4,7 @@ import dev.pestream.connectors.kafka.KafkaTopics;
 import dev.pestream.schemas.MediaChunk;
 import dev.pestream.schemas.codec.RecordCodec;
 import dev.pestream.schemas.codec.RecordDecodingException;
+import dev.pestream.tests.support.cluster.Poll;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -136,6 +137,12 @@ public final class KafkaTestClient {
     } catch (ExecutionException | TimeoutException e) {
       throw new IllegalStateException("cannot read the offsets of group " + groupId + ": " + e, e);
     }
+  }
+
+  /** Waits until {@link #committedOffsets} reaches {@code atLeast}, e.g. a point of a stream's input. */
+  public void awaitCommittedOffsets(String groupId, String topic, long atLeast, Duration timeout) {
+    Poll.until(atLeast + " records of " + topic + " consumed by " + groupId + " (committed)", timeout,
+        () -> committedOffsets(groupId, topic), n -> n >= atLeast);
   }
 
   public static byte[] utf8(String s) {
