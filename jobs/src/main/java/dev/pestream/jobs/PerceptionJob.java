@@ -11,6 +11,8 @@ import dev.pestream.operators.decode.DecodeStage;
 import dev.pestream.operators.decode.DecodedChunk;
 import dev.pestream.operators.encode.EncodedChunk;
 import dev.pestream.operators.encode.FrameEncoderStage;
+import dev.pestream.operators.faults.FaultInjectionOptions;
+import dev.pestream.operators.faults.InjectFaults;
 import dev.pestream.operators.spans.SpanScorer;
 import dev.pestream.operators.tags.TagTracker;
 import dev.pestream.operators.windows.EmbeddingRecords;
@@ -40,6 +42,8 @@ import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The perception pipeline: media chunks → order / dedupe → decode → frame-level encoders →
@@ -56,6 +60,8 @@ public final class PerceptionJob {
     public static final String PARSE_CHUNKS = "parse-chunks";
     public static final String SEQUENCE = "sequence-chunks";
     public static final String DECODE = "decode";
+    /** Only in a job with injected faults (chaos testing). */
+    public static final String INJECT_FAULTS = "inject-faults";
     public static final String ENCODE_FRAMES = "encode-frames";
     public static final String ASSEMBLE_WINDOWS = "assemble-windows";
     public static final String ENCODE_WINDOWS = "encode-windows";
@@ -98,6 +104,8 @@ public final class PerceptionJob {
       DataStream<TagEvent> tags,
       DataStream<Caption> captions,
       DataStream<DeadLetter> deadLetters) {}
+
+  private static final Logger LOG = LoggerFactory.getLogger(PerceptionJob.class);
 
   private final PerceptionSettings settings;
 
@@ -155,8 +163,14 @@ public final class PerceptionJob {
         .process(new DecodeStage(settings.decodeLimits(), settings.framePolicy(), settings.preprocessing(),
             settings.blobRoot(), settings.captionsOn() ? settings.captions().framePolicy() : null))
         .uid(Uids.DECODE).name("decode media");
+    DataStream<DecodedChunk> media = decoded;
+    if (settings.injectsFaults()) {
+      LOG.warn("CHAOS TESTING: the job fails on purpose once at each of the chunks {} ({})",
+          settings.faults().chunkIds(), FaultInjectionOptions.FAIL_ON.key());
+      media = decoded.process(new InjectFaults(settings.faults())).uid(Uids.INJECT_FAULTS).name("chaos: injected faults");
+    }
     KeyedStream<DecodedChunk, String> decodedByStream =
-        DataStreamUtils.reinterpretAsKeyedStream(decoded, c -> c.streamId, Types.STRING);
+        DataStreamUtils.reinterpretAsKeyedStream(media, c -> c.streamId, Types.STRING);
 
     SingleOutputStreamOperator<EncodedChunk> encoded = decodedByStream
         .process(new FrameEncoderStage(settings.models()), TypeInformation.of(EncodedChunk.class))

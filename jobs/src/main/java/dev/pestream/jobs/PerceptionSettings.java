@@ -11,6 +11,8 @@ import dev.pestream.operators.decode.DecodeLimits;
 import dev.pestream.operators.decode.DecodeOptions;
 import dev.pestream.operators.decode.FramePolicy;
 import dev.pestream.operators.decode.VideoPreprocessing;
+import dev.pestream.operators.faults.FaultInjectionOptions;
+import dev.pestream.operators.faults.FaultPoints;
 import dev.pestream.operators.sequence.ChunkSequencer;
 import dev.pestream.operators.sequence.SequencerOptions;
 import dev.pestream.operators.spans.PromptSpec;
@@ -29,8 +31,9 @@ import java.util.Set;
 
 /**
  * Everything the perception job's operators need, derived once from the configuration and the
- * model bundle's manifest ({@code captions} is null when captions are off) (sample rate, frame hop, image size, mean / std, default threshold and
- * frame policy come from the manifest, never from code).
+ * model bundle's manifest (sample rate, frame hop, image size, mean / std, default threshold and
+ * frame policy come from the manifest, never from code). {@code captions} is null when captions
+ * are off, {@code faults} when no faults are injected (chaos testing).
  */
 public record PerceptionSettings(
     JobConfig config,
@@ -45,7 +48,8 @@ public record PerceptionSettings(
     SpanSettings spans,
     Set<Modality> modalities,
     Duration idleTimeout,
-    CaptionSettings captions) implements Serializable {
+    CaptionSettings captions,
+    FaultPoints faults) implements Serializable {
 
   /** Reads the settings for a job on the bundle in {@code bundleDir}. */
   public static PerceptionSettings from(JobConfig config, Path bundleDir) {
@@ -82,7 +86,13 @@ public record PerceptionSettings(
     URI blobRoot = flink.getOptional(DecodeOptions.BLOB_ROOT).map(PerceptionSettings::toUri).orElse(null);
     return new PerceptionSettings(config, models, manifest.modelId(), manifest.contract(), grid,
         FramePolicy.parse(policy, windowUs, hopUs), preprocessing, DecodeOptions.limitsFrom(flink), blobRoot, spans,
-        modalities, idle, CaptionOptions.settings(flink).orElse(null));
+        modalities, idle, CaptionOptions.settings(flink).orElse(null),
+        FaultInjectionOptions.pointsFrom(flink).orElse(null));
+  }
+
+  /** Whether the job fails on purpose at chosen chunks ({@code testing.fail-on}, chaos testing). */
+  public boolean injectsFaults() {
+    return faults != null;
   }
 
   /** Whether PLM captions are on (a {@code captions.endpoint} is set). */

@@ -43,7 +43,7 @@ class JobJarITCase {
   void carriesTheProjectTheKafkaConnectorAndAvro() throws IOException {
     Set<String> entries = entries(jobJar);
     assertThat(entries).contains(
-        "dev/pestream/jobs/CopyChunksJob.class",
+        "dev/pestream/jobs/PerceptionJob.class",
         "dev/pestream/connectors/kafka/ParseRecords.class",
         "dev/pestream/schemas/MediaChunk.class",
         "org/apache/flink/connector/kafka/sink/KafkaSink.class",

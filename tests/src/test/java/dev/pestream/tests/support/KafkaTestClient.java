@@ -4,6 +4,7 @@ import dev.pestream.connectors.kafka.KafkaTopics;
 import dev.pestream.schemas.MediaChunk;
 import dev.pestream.schemas.codec.RecordCodec;
 import dev.pestream.schemas.codec.RecordDecodingException;
+import dev.pestream.tests.support.cluster.Poll;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,10 +16,15 @@ import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.stream.Collectors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.avro.specific.SpecificRecordBase;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -111,6 +117,32 @@ public final class KafkaTestClient {
       records.add(new byte[][] {utf8(c.getStreamId()), codec.encode(c)});
     }
     sendRaw(topic, records);
+  }
+
+  /**
+   * Sum over the partitions of {@code topic} of the offsets consumer group {@code groupId} has
+   * committed (a Flink Kafka source commits them when a checkpoint completes); 0 before the first.
+   */
+  public long committedOffsets(String groupId, String topic) {
+    Properties p = new Properties();
+    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    try (Admin admin = Admin.create(p)) {
+      Map<TopicPartition, OffsetAndMetadata> offsets =
+          admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+      return offsets.entrySet().stream().filter(e -> e.getKey().topic().equals(topic) && e.getValue() != null)
+          .mapToLong(e -> e.getValue().offset()).sum();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("cannot read the offsets of group " + groupId + ": " + e, e);
+    }
+  }
+
+  /** Waits until {@link #committedOffsets} reaches {@code atLeast}, e.g. a point of a stream's input. */
+  public void awaitCommittedOffsets(String groupId, String topic, long atLeast, Duration timeout) {
+    Poll.until(atLeast + " records of " + topic + " consumed by " + groupId + " (committed)", timeout,
+        () -> committedOffsets(groupId, topic), n -> n >= atLeast);
   }
 
   public static byte[] utf8(String s) {

@@ -12,13 +12,17 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.flink.util.FileUtils;
 import org.apache.flink.util.NetUtils;
@@ -218,6 +222,29 @@ public final class FlinkProcessCluster implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted", e);
     }
+  }
+
+  /** A TaskManager killed and the one started in its place. */
+  public record Replacement(TaskManager victim, TaskManager replacement) {}
+
+  /**
+   * Kills (SIGKILL) one of the TaskManagers that run tasks of {@code jobId}, picked by {@code
+   * random}, starts a replacement and waits until the JobManager has dropped the victim and
+   * registered the replacement. The job's recovery is the caller's to wait for.
+   */
+  public Replacement killAndReplaceTaskManagerOf(String jobId, Random random, Duration timeout) {
+    Set<String> runningOn = rest.taskManagersOf(jobId);
+    List<TaskManager> candidates = taskManagers().stream().filter(tm -> runningOn.contains(tm.resourceId())).toList();
+    if (candidates.isEmpty()) {
+      throw new IllegalStateException("no TaskManager runs tasks of job " + jobId);
+    }
+    TaskManager victim = candidates.get(random.nextInt(candidates.size()));
+    kill(victim);
+    TaskManager replacement = startTaskManager();
+    Set<String> expected = taskManagers().stream().map(TaskManager::resourceId).collect(Collectors.toSet());
+    Poll.until("the JobManager to drop " + victim.resourceId() + " and register " + replacement.resourceId(),
+        timeout, () -> new HashSet<>(rest.taskManagerIds()), expected::equals);
+    return new Replacement(victim, replacement);
   }
 
   /** Each process's state and the last lines of every process log, for a failing test's report. */

@@ -180,6 +180,20 @@ public final class FlinkRestClient {
     throw new IllegalStateException("job " + jobId + " has no metric " + name);
   }
 
+  /**
+   * Records that entered the job vertex whose name contains {@code operatorName} (Flink's {@code
+   * read-records}, summed over its subtasks); also for a job that has ended. Running jobs report
+   * it with the JobManager's metric fetch delay.
+   */
+  public long vertexRecordsIn(String jobId, String operatorName) {
+    for (JsonNode vertex : job(jobId).path("vertices")) {
+      if (vertex.path("name").asText().contains(operatorName)) {
+        return vertex.path("metrics").path("read-records").asLong();
+      }
+    }
+    throw new IllegalStateException("job " + jobId + " has no vertex with operator '" + operatorName + "'");
+  }
+
   /** Resource ids of the TaskManagers registered with the JobManager. */
   public List<String> taskManagerIds() {
     List<String> ids = new ArrayList<>();
