@@ -1,6 +1,7 @@
 package dev.pestream.operators.captions;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.flink.configuration.ConfigOption;
@@ -27,6 +28,11 @@ public final class CaptionOptions {
   public static final ConfigOption<Map<String, String>> STREAM_PROMPTS = ConfigOptions.key("captions.stream-prompts")
       .mapType().defaultValue(Map.of())
       .withDescription("Per-stream prompts, stream-id:prompt pairs separated by commas (quote values with commas).");
+  public static final ConfigOption<List<String>> PROMPT_RULES = ConfigOptions.key("captions.prompt-rules")
+      .stringType().asList().defaultValues()
+      .withDescription("Prompt rules tried in order, 'glob=prompt' separated by ';' (or a YAML list); the glob matches"
+          + " stream ids like an alert rule's stream selector (* any characters, ? one). A stream in"
+          + " captions.stream-prompts uses its own prompt; one no rule matches uses captions.prompt.");
   public static final ConfigOption<String> API_KEY = ConfigOptions.key("captions.api-key").stringType().noDefaultValue()
       .withDescription("Where the API key (sent as Authorization: Bearer) is read on the task managers: env:VARIABLE "
           + "or file:/path. Unset = no Authorization header.");
@@ -100,6 +106,7 @@ public final class CaptionOptions {
         .model(config.get(MODEL))
         .prompt(config.get(PROMPT))
         .streamPrompts(config.get(STREAM_PROMPTS))
+        .promptRules(config.get(PROMPT_RULES).stream().map(PromptRule::parse).toList())
         .apiKey(SecretSource.parse(config.getOptional(API_KEY).orElse(null)))
         .tls(tls)
         .maxTokens(config.get(MAX_TOKENS))

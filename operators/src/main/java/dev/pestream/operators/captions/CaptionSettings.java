@@ -1,9 +1,12 @@
 package dev.pestream.operators.captions;
 
+import dev.pestream.operators.alerts.StreamSelector;
 import dev.pestream.operators.decode.CaptionFramePolicy;
 import java.io.Serializable;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -11,7 +14,7 @@ import java.util.TreeMap;
 
 /**
  * Everything the caption stage needs: the PLM server (endpoint, model, API key, TLS), what is
- * asked (prompt, per-stream prompts, max tokens, temperature), how frames are chosen (caption
+ * asked (prompt, per-stream prompts, prompt rules, max tokens, temperature), how frames are chosen (caption
  * window, frame interval, max frames, image size, JPEG quality) and how the server is treated
  * (concurrency, requests per second, timeouts, retries, circuit breaker). Built and validated by
  * {@link Builder}; immutable and serializable. Secrets are held as {@link SecretSource}s (read on
@@ -31,6 +34,7 @@ public final class CaptionSettings implements Serializable {
   private final String model;
   private final String prompt;
   private final TreeMap<String, String> streamPrompts;
+  private final List<PromptRule> promptRules;
   private final SecretSource apiKey;
   private final TlsSettings tls;
   private final int maxTokens;
@@ -59,6 +63,7 @@ public final class CaptionSettings implements Serializable {
     this.model = b.model;
     this.prompt = b.prompt;
     this.streamPrompts = new TreeMap<>(b.streamPrompts);
+    this.promptRules = List.copyOf(b.promptRules);
     this.apiKey = b.apiKey;
     this.tls = b.tls;
     this.maxTokens = b.maxTokens;
@@ -122,9 +127,22 @@ public final class CaptionSettings implements Serializable {
     return java.util.Collections.unmodifiableMap(streamPrompts);
   }
 
-  /** The prompt for a stream: its override, else the default prompt. */
+  public List<PromptRule> promptRules() {
+    return promptRules;
+  }
+
+  /** The prompt for a stream: its own prompt, else that of the first prompt rule matching it, else the default. */
   public String promptFor(String streamId) {
-    return streamPrompts.getOrDefault(streamId, prompt);
+    String own = streamPrompts.get(streamId);
+    if (own != null) {
+      return own;
+    }
+    for (PromptRule rule : promptRules) {
+      if (StreamSelector.matches(rule.streamSelector(), streamId)) {
+        return rule.prompt();
+      }
+    }
+    return prompt;
   }
 
   public SecretSource apiKey() {
@@ -256,7 +274,7 @@ public final class CaptionSettings implements Serializable {
   @Override
   public String toString() {
     return "CaptionSettings{endpoint=" + endpoint + ", model=" + model + ", prompt='" + prompt + "'"
-        + ", streamPrompts=" + streamPrompts + ", apiKey=" + apiKey + ", tls=" + tls
+        + ", streamPrompts=" + streamPrompts + ", promptRules=" + promptRules + ", apiKey=" + apiKey + ", tls=" + tls
         + ", maxTokens=" + maxTokens + ", temperature=" + temperature
         + ", window=" + window + ", frameInterval=" + frameInterval + ", maxFrames=" + maxFrames
         + ", imageSize=" + imageSize + ", jpegQuality=" + jpegQuality + ", idleTimeout=" + idleTimeout
@@ -273,6 +291,7 @@ public final class CaptionSettings implements Serializable {
     private String model;
     private String prompt = DEFAULT_PROMPT;
     private final TreeMap<String, String> streamPrompts = new TreeMap<>();
+    private final List<PromptRule> promptRules = new ArrayList<>();
     private SecretSource apiKey = SecretSource.none();
     private TlsSettings tls = TlsSettings.systemDefault();
     private int maxTokens = 256;
@@ -303,6 +322,7 @@ public final class CaptionSettings implements Serializable {
       model = s.model;
       prompt = s.prompt;
       streamPrompts.putAll(s.streamPrompts);
+      promptRules.addAll(s.promptRules);
       apiKey = s.apiKey;
       tls = s.tls;
       maxTokens = s.maxTokens;
@@ -350,6 +370,13 @@ public final class CaptionSettings implements Serializable {
     public Builder streamPrompts(Map<String, String> prompts) {
       this.streamPrompts.clear();
       this.streamPrompts.putAll(prompts);
+      return this;
+    }
+
+    /** Prompt rules in the order they are tried; replaces those set before. */
+    public Builder promptRules(List<PromptRule> rules) {
+      this.promptRules.clear();
+      this.promptRules.addAll(rules);
       return this;
     }
 
@@ -493,6 +520,7 @@ public final class CaptionSettings implements Serializable {
         requireText(stream, "stream id of a stream prompt");
         requireText(p, "prompt of stream " + stream);
       });
+      promptRules.forEach(rule -> Objects.requireNonNull(rule, "prompt rule"));
       Objects.requireNonNull(apiKey, "apiKey (use SecretSource.none())");
       Objects.requireNonNull(tls, "tls (use TlsSettings.systemDefault())");
       if (!tls.usesSystemDefault() && !scheme.equals("https")) {

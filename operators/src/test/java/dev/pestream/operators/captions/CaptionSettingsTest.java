@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
@@ -50,6 +51,28 @@ class CaptionSettingsTest {
     CaptionSettings s = valid().prompt("Describe.").streamPrompt("cam-1", "Who enters the door?").build();
     assertThat(s.promptFor("cam-1")).isEqualTo("Who enters the door?");
     assertThat(s.promptFor("cam-2")).isEqualTo("Describe.");
+  }
+
+  @Test
+  void promptRulesApplyInOrderToStreamsWithoutTheirOwnPrompt() {
+    CaptionSettings s = valid().prompt("Describe.").streamPrompt("door-7", "Is the door open?")
+        .promptRules(List.of(PromptRule.parse("door-*=Who enters the door?"), PromptRule.parse("*-road-?=Count the cars."),
+            PromptRule.parse("door-1*=Never used: an earlier rule matches first.")))
+        .build();
+    assertThat(s.promptFor("door-7")).as("a stream's own prompt wins").isEqualTo("Is the door open?");
+    assertThat(s.promptFor("door-12")).as("first matching rule").isEqualTo("Who enters the door?");
+    assertThat(s.promptFor("main-road-3")).isEqualTo("Count the cars.");
+    assertThat(s.promptFor("main-road-30")).as("? is one character").isEqualTo("Describe.");
+    assertThat(s.promptFor("lobby")).isEqualTo("Describe.");
+  }
+
+  @Test
+  void malformedPromptRulesAreRejectedWithTheReason() {
+    assertThatThrownBy(() -> PromptRule.parse("door-* Who enters?")).hasMessageContaining("glob=prompt");
+    assertThatThrownBy(() -> PromptRule.parse("=Who enters?")).hasMessageContaining("stream selector");
+    assertThatThrownBy(() -> PromptRule.parse("door-*= ")).hasMessageContaining("'door-*' has no prompt");
+    assertThatThrownBy(() -> PromptRule.parse("*".repeat(257) + "=x")).hasMessageContaining("longer than 256");
+    assertThat(PromptRule.parse(" cam-* = What = why? ")).isEqualTo(new PromptRule("cam-*", "What = why?"));
   }
 
   @Test
@@ -98,6 +121,7 @@ class CaptionSettingsTest {
         "captions.endpoint", "http://plm:8000",
         "captions.model", "facebook/Perception-LM-3B",
         "captions.stream-prompts", "cam-1:'Who is there?',cam-2:Count the cars.",
+        "captions.prompt-rules", "door-*=Who enters the door?;cam-*=Is anyone on camera?",
         "captions.api-key", "env:PLM_API_KEY",
         "captions.window", "20 s",
         "captions.fps", "0.5",
@@ -109,6 +133,9 @@ class CaptionSettingsTest {
     assertThat(s.model()).isEqualTo("facebook/Perception-LM-3B");
     assertThat(s.promptFor("cam-1")).isEqualTo("Who is there?");
     assertThat(s.promptFor("cam-2")).isEqualTo("Count the cars.");
+    assertThat(s.promptFor("door-3")).isEqualTo("Who enters the door?");
+    assertThat(s.promptFor("cam-9")).isEqualTo("Is anyone on camera?");
+    assertThat(s.toString()).contains("promptRules=[door-*=Who enters the door?, cam-*=Is anyone on camera?]");
     assertThat(s.apiKey()).isEqualTo(SecretSource.env("PLM_API_KEY"));
     assertThat(s.window()).isEqualTo(Duration.ofSeconds(20));
     assertThat(s.frameInterval()).isEqualTo(Duration.ofSeconds(2));

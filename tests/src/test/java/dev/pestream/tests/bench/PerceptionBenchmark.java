@@ -68,8 +68,13 @@ public final class PerceptionBenchmark {
     List<List<MediaChunk>> warmup = chunks("warm", 1, 12, scratch);
     List<List<MediaChunk>> measured = chunks("cam", streams, seconds, scratch);
 
+    int chunkCount = streams * seconds;
+    long cpu = processCpuNanos();
     List<List<DecodedChunk>> decoded = decode(measured);
-    double rawBefore = rawLoop(decoded, bundle);
+    double decodeCpuMs = (processCpuNanos() - cpu) / 1e6 / chunkCount;
+    RawRun before = rawLoop(decoded, bundle);
+    double rawBefore = before.chunksPerSecond();
+    double rawCpuMs = before.cpuMsPerChunk();
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
       KafkaTestClient kafka = new KafkaTestClient(broker.bootstrapServers());
       JobConfig config = config(kafka, bundleKind);
@@ -85,25 +90,38 @@ public final class PerceptionBenchmark {
         kafka.readCommitted(embeddingsTopic, warmWindows, Duration.ZERO, Duration.ofMinutes(5));
 
         long start = System.nanoTime();
+        long jobCpu = processCpuNanos();
         send(kafka, config, measured);
         int expected = warmWindows + expectedEmbeddings(streams, seconds);
         int got = kafka.readCommitted(embeddingsTopic, expected, Duration.ZERO, Duration.ofMinutes(30)).size();
         double jobSeconds = (System.nanoTime() - start) / 1e9;
+        double jobCpuMs = (processCpuNanos() - jobCpu) / 1e6 / chunkCount;
         if (got < expected) {
           throw new IllegalStateException("only " + got + " of " + expected + " embeddings came out");
         }
         double jobChunksPerSecond = streams * seconds / jobSeconds;
         // the plain loop runs before and after the job: the machine's load drifts during a run
-        double rawAfter = rawLoop(decoded, bundle);
+        double rawAfter = rawLoop(decoded, bundle).chunksPerSecond();
         double raw = (rawBefore + rawAfter) / 2;
         System.out.printf(Locale.ROOT, "throughput: job %.2f chunks/s, plain graph loop %.2f chunks/s (%.2f before,"
             + " %.2f after the job), ratio %.3f%n", jobChunksPerSecond, raw, rawBefore, rawAfter, jobChunksPerSecond / raw);
+        // Where the job's extra time goes: on a CPU-bound machine its ceiling is graphs / (graphs + decode).
+        System.out.printf(Locale.ROOT, "CPU time per chunk (this JVM; the broker's own JVM not counted): decode %.1f ms,"
+                + " graphs %.1f ms (plain loop), job %.1f ms in all, so %.1f ms of Kafka I/O, serialization,"
+                + " checkpoints and Flink; ratio ceiling with decode on the same cores %.3f, job / that ceiling %.3f%n",
+            decodeCpuMs, rawCpuMs, jobCpuMs, jobCpuMs - decodeCpuMs - rawCpuMs, rawCpuMs / (rawCpuMs + decodeCpuMs),
+            jobChunksPerSecond / raw / (rawCpuMs / (rawCpuMs + decodeCpuMs)));
 
         alertLatency(kafka, config, latencyStreams, latencySeconds, scratch);
       } finally {
         job.cancel().get();
       }
     }
+  }
+
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 
   /** The measured chunks decoded once, outside any timing: the plain loop's input. */
@@ -123,12 +141,16 @@ public final class PerceptionBenchmark {
     return decoded;
   }
 
+  /** Throughput of the plain loop and the CPU time it spent per chunk. */
+  private record RawRun(double chunksPerSecond, double cpuMsPerChunk) {}
+
   /** A plain loop over the graphs on pre-decoded chunks: one thread per core, streams split between them. */
-  private static double rawLoop(List<List<DecodedChunk>> decoded, Path bundle) throws Exception {
+  private static RawRun rawLoop(List<List<DecodedChunk>> decoded, Path bundle) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(2);
     try (RawGraphLoop loop = new RawGraphLoop(bundle, 1); RawGraphLoop loop2 = new RawGraphLoop(bundle, 1)) {
       loop.runStream(decoded.get(0)); // warm-up
       long start = System.nanoTime();
+      long cpu = processCpuNanos();
       List<Future<Double>> done = new ArrayList<>();
       for (int i = 0; i < decoded.size(); i++) {
         RawGraphLoop l = i % 2 == 0 ? loop : loop2;
@@ -144,7 +166,7 @@ public final class PerceptionBenchmark {
       }
       double secondsTaken = (System.nanoTime() - start) / 1e9;
       int chunks = decoded.stream().mapToInt(List::size).sum();
-      return chunks / secondsTaken;
+      return new RawRun(chunks / secondsTaken, (processCpuNanos() - cpu) / 1e6 / chunks);
     } finally {
       pool.shutdownNow();
     }

@@ -67,8 +67,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * Run with a fixed heap, so that resident-memory growth means native growth:
  *
  * <pre>
- * BENCH_JAVA_OPTS="-Xms2g -Xmx2g -XX:+AlwaysPreTouch" \
- *   scripts/bench.sh tests dev.pestream.tests.bench.SoakBenchmark --soak 30m --out tests/target/soak
+ * BENCH_JAVA_OPTS="-Xms1g -Xmx1g -XX:+AlwaysPreTouch" \
+ *   scripts/bench.sh tests dev.pestream.tests.bench.SoakBenchmark --soak 30m --ramp-start 300 --ramp-increment 50
  * </pre>
  */
 public final class SoakBenchmark {

@@ -11,6 +11,7 @@ import dev.pestream.connectors.kafka.RecordSink;
 import dev.pestream.operators.captions.CaptionDeadLetters;
 import dev.pestream.operators.captions.CaptionPipeline;
 import dev.pestream.operators.captions.CaptionSettings;
+import dev.pestream.operators.captions.PromptRule;
 import dev.pestream.operators.decode.DecodeLimits;
 import dev.pestream.operators.decode.DecodeStage;
 import dev.pestream.operators.decode.DecodedChunk;
@@ -79,6 +80,8 @@ class CaptionsITCase {
   private static final int REQUESTS_PER_SECOND = 3;
   private static final int CONCURRENT_REQUESTS = 2;
   private static final String REFUSED = "REFUSE";
+  private static final String CAM_2_PROMPT = "What colour is the screen?";
+  private static final String RULE_PROMPT = "What does the camera show?";
   private static final RecordCodec<MediaChunk> CHUNKS = RecordCodec.of(MediaChunk.class);
   private static final RecordCodec<Caption> CAPTIONS = RecordCodec.of(Caption.class);
   private static final RecordCodec<DeadLetter> LETTERS = RecordCodec.of(DeadLetter.class);
@@ -113,7 +116,10 @@ class CaptionsITCase {
           .pattern(n -> n == 4 || n == 13 ? Fault.STALL : n % 4 == 1 ? Fault.TOO_MANY_REQUESTS
               : n % 5 == 2 ? Fault.SERVER_ERROR : Fault.NONE);
       CaptionSettings settings = CaptionSettings.builder()
-          .endpoint(server.baseUrl()).model(MODEL).streamPrompt("cam-bad", REFUSED + " to caption this")
+          .endpoint(server.baseUrl()).model(MODEL).streamPrompt("cam-2", CAM_2_PROMPT)
+          // rules: "cam-?" gives cam-0 and cam-1 their prompt, the refused one reaches cam-bad
+          .promptRules(List.of(PromptRule.parse("cam-?=" + RULE_PROMPT),
+              PromptRule.parse("cam-b*=" + REFUSED + " to caption this")))
           .maxConcurrentRequests(CONCURRENT_REQUESTS).requestsPerSecond(REQUESTS_PER_SECOND)
           .requestTimeout(Duration.ofSeconds(4)).captionTimeout(Duration.ofSeconds(60)).maxAttempts(8)
           .initialBackoff(Duration.ofMillis(100)).maxBackoff(Duration.ofSeconds(1)).asyncCapacity(4)
@@ -141,6 +147,7 @@ class CaptionsITCase {
           assertThat(c.getStatus()).isEqualTo(CaptionStatus.ERROR);
           assertThat(c.getErrorClass()).isEqualTo("HTTP_400");
           assertThat(c.getError()).contains("this prompt is refused");
+          assertThat(c.getPrompt()).isEqualTo(REFUSED + " to caption this");
           continue;
         }
         int s = Integer.parseInt(c.getStreamId().substring(4));
@@ -149,7 +156,8 @@ class CaptionsITCase {
         assertThat(c.getWindowEndUs()).isEqualTo(c.getWindowStartUs() + 10 * S);
         assertThat(c.getFrameCount()).isEqualTo(10);
         assertThat(c.getModel()).isEqualTo(MODEL);
-        assertThat(c.getPrompt()).isEqualTo(CaptionSettings.DEFAULT_PROMPT);
+        assertThat(c.getPrompt()).as("stream prompt, then the first matching rule")
+            .isEqualTo(s == 2 ? CAM_2_PROMPT : RULE_PROMPT);
         List<Integer> colours = FakePlmServer.coloursOf(c.getText()).stream()
             .map(rgb -> SyntheticMedia.nearestPaletteIndex(rgb[0], rgb[1], rgb[2])).toList();
         List<Integer> wanted = new ArrayList<>();
