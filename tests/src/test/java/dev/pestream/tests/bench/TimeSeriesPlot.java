@@ -49,7 +49,11 @@ public final class TimeSeriesPlot {
       g.setColor(Color.WHITE);
       g.fillRect(0, 0, WIDTH, height);
       g.setColor(Color.BLACK);
-      g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 18));
+      // the largest title font (18 pt down to 10) that fits the width
+      int titleSize = 18;
+      do {
+        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, titleSize));
+      } while (g.getFontMetrics().stringWidth(title) > WIDTH - LEFT - 10 && --titleSize > 10);
       g.drawString(title, LEFT, 30);
       double maxMinute = minutes.length == 0 ? 1 : Math.max(1e-9, minutes[minutes.length - 1]);
       for (int p = 0; p < panels.size(); p++) {
