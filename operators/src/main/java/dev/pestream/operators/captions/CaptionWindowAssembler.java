@@ -1,6 +1,7 @@
 package dev.pestream.operators.captions;
 
-import dev.pestream.operators.common.StreamEnd;
+import dev.pestream.operators.common.SegmentProgress;
+import dev.pestream.operators.common.SegmentedWindowAssembler;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -9,12 +10,9 @@ import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
-import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
@@ -24,12 +22,12 @@ import org.apache.flink.util.Collector;
  * (PLM's 1 fps), so state holds at most {@code W / interval} frames per stream; a window with
  * more than the maximum gets an even spread of them ({@link CaptionSampling}).
  *
- * <p>Same conventions as the embedding {@code WindowAssembler}: a gap (or a chunk that failed to
- * decode) closes the open window early, truncated at the last data before the hole, rather than
- * splicing across it; the end of a bounded input and an idle stream do the same; a window index
- * is emitted at most once. A window without any frame (an audio-only stream) yields no request.
+ * <p>Segments as the embedding {@code WindowAssembler} ({@link SegmentedWindowAssembler}): a gap,
+ * or here also a chunk that failed to decode, closes the open window early, truncated at the last
+ * data before the hole, rather than splicing across it; the end of a bounded input and an idle
+ * stream do the same; a window index is emitted at most once. A window without any frame (an audio-only stream) yields no request.
  */
-public class CaptionWindowAssembler extends KeyedProcessFunction<String, CaptionChunk, CaptionRequest> {
+public class CaptionWindowAssembler extends SegmentedWindowAssembler<CaptionChunk, CaptionRequest, SegmentProgress> {
   private static final long serialVersionUID = 1L;
 
   public static final String METRIC_WINDOWS = "captionWindowsAssembled";
@@ -41,10 +39,8 @@ public class CaptionWindowAssembler extends KeyedProcessFunction<String, Caption
   private final long windowUs;
   private final long intervalUs;
   private final int maxFrames;
-  private final StreamEnd streamEnd;
 
   private transient MapState<Long, CaptionFrame> frames;
-  private transient ValueState<CaptionProgress> progress;
   private transient Counter windows;
   private transient Counter truncated;
   private transient Counter empty;
@@ -58,6 +54,7 @@ public class CaptionWindowAssembler extends KeyedProcessFunction<String, Caption
    *     (processing time); {@link Duration#ZERO} disables it
    */
   public CaptionWindowAssembler(Duration window, Duration frameInterval, int maxFrames, Duration idleTimeout) {
+    super(idleTimeout, PROGRESS_STATE, SegmentProgress.class);
     this.windowUs = window.toNanos() / 1000;
     this.intervalUs = frameInterval.toNanos() / 1000;
     if (windowUs <= 0 || intervalUs <= 0 || windowUs % intervalUs != 0) {
@@ -67,15 +64,13 @@ public class CaptionWindowAssembler extends KeyedProcessFunction<String, Caption
       throw new IllegalArgumentException("max frames must be >= 1");
     }
     this.maxFrames = maxFrames;
-    this.streamEnd = new StreamEnd(idleTimeout);
   }
 
   @Override
-  public void open(OpenContext openContext) {
+  public void open(OpenContext openContext) throws Exception {
+    super.open(openContext);
     frames = getRuntimeContext().getMapState(
         new MapStateDescriptor<>(FRAMES_STATE, Types.LONG, TypeInformation.of(CaptionFrame.class)));
-    progress = getRuntimeContext().getState(
-        new ValueStateDescriptor<>(PROGRESS_STATE, TypeInformation.of(CaptionProgress.class)));
     windows = getRuntimeContext().getMetricGroup().counter(METRIC_WINDOWS);
     truncated = getRuntimeContext().getMetricGroup().counter(METRIC_TRUNCATED);
     empty = getRuntimeContext().getMetricGroup().counter(METRIC_EMPTY);
@@ -83,15 +78,7 @@ public class CaptionWindowAssembler extends KeyedProcessFunction<String, Caption
 
   @Override
   public void processElement(CaptionChunk chunk, Context ctx, Collector<CaptionRequest> out) throws Exception {
-    CaptionProgress p = progress.value();
-    if (p == null) {
-      p = new CaptionProgress();
-      startSegment(p, chunk.startUs);
-      streamEnd.onFirstChunk(ctx.timerService());
-    } else if (chunk.gapBefore || p.segmentClosed) {
-      flush(ctx.getCurrentKey(), p, out);
-      startSegment(p, chunk.startUs);
-    }
+    SegmentProgress p = beginChunk(chunk.gapBefore, chunk.startUs, ctx, out);
     p.latestIngestTimeMs = Math.max(p.latestIngestTimeMs, chunk.ingestTimeMs);
     if (chunk.decodeFailed) {
       // A hole: what came before is captioned as it is; the next chunk starts a new segment.
@@ -114,25 +101,16 @@ public class CaptionWindowAssembler extends KeyedProcessFunction<String, Caption
         p.nextWindow++;
       }
     }
-    p.lastArrivalMs = streamEnd.onChunk(ctx.timerService());
-    progress.update(p);
+    endChunk(p, ctx);
   }
 
   @Override
-  public void onTimer(long timestamp, OnTimerContext ctx, Collector<CaptionRequest> out) throws Exception {
-    CaptionProgress p = progress.value();
-    if (p == null || p.segmentClosed) {
-      return;
-    }
-    if (streamEnd.ends(timestamp, p.lastArrivalMs)) {
-      flush(ctx.getCurrentKey(), p, out);
-      p.segmentClosed = true;
-      progress.update(p);
-    }
+  protected long firstWindowOf(long segmentStartUs) {
+    return Math.floorDiv(segmentStartUs, windowUs);
   }
 
-  /** Emits every window that started before the covered end, truncated there, and forgets the frames. */
-  private void flush(String streamId, CaptionProgress p, Collector<CaptionRequest> out) throws Exception {
+  @Override
+  protected void flush(String streamId, SegmentProgress p, Collector<CaptionRequest> out) throws Exception {
     while (windowStartUs(p.nextWindow) < p.coveredUntilUs) {
       emit(streamId, p, p.nextWindow, p.coveredUntilUs, out);
       p.nextWindow++;
@@ -140,16 +118,8 @@ public class CaptionWindowAssembler extends KeyedProcessFunction<String, Caption
     frames.clear();
   }
 
-  private void startSegment(CaptionProgress p, long startUs) {
-    p.segmentStartUs = Math.max(0, startUs);
-    p.coveredUntilUs = p.segmentStartUs;
-    // A window index is emitted at most once: one flushed before a gap is not reopened.
-    p.nextWindow = Math.max(p.nextWindow, Math.floorDiv(p.segmentStartUs, windowUs));
-    p.segmentClosed = false;
-  }
-
   /** Emits window {@code w} ending at {@code endUs} (if it has frames) and drops its frames from state. */
-  private void emit(String streamId, CaptionProgress p, long w, long endUs, Collector<CaptionRequest> out)
+  private void emit(String streamId, SegmentProgress p, long w, long endUs, Collector<CaptionRequest> out)
       throws Exception {
     long startUs = windowStartUs(w);
     long dataStartUs = Math.max(startUs, p.segmentStartUs);

@@ -1,6 +1,6 @@
 package dev.pestream.operators.windows;
 
-import dev.pestream.operators.common.StreamEnd;
+import dev.pestream.operators.common.SegmentedWindowAssembler;
 import dev.pestream.operators.decode.FramePolicy;
 import dev.pestream.operators.decode.FrameRate;
 import dev.pestream.operators.encode.EncodedChunk;
@@ -14,13 +14,10 @@ import java.util.TreeMap;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
-import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
@@ -31,21 +28,20 @@ import org.apache.flink.util.Collector;
  * than splicing audio or video across it; the end of a bounded input and an idle stream do the
  * same.
  */
-public class WindowAssembler extends KeyedProcessFunction<String, EncodedChunk, WindowInput> {
+public class WindowAssembler extends SegmentedWindowAssembler<EncodedChunk, WindowInput, AssemblerProgress> {
   private static final long serialVersionUID = 1L;
 
   public static final String METRIC_WINDOWS = "windowsAssembled";
   public static final String METRIC_TRUNCATED = "windowsTruncated";
   static final String AUDIO_FRAMES_STATE = "audio-frames";
   static final String VIDEO_FRAMES_STATE = "video-frames";
+  static final String PROGRESS_STATE = "progress";
 
   private final WindowGrid grid;
   private final FramePolicy framePolicy;
-  private final StreamEnd streamEnd;
 
   private transient MapState<Long, float[]> audioFrames;
   private transient MapState<Long, float[]> videoFrames;
-  private transient ValueState<AssemblerProgress> progress;
   private transient Counter windows;
   private transient Counter truncated;
 
@@ -56,33 +52,24 @@ public class WindowAssembler extends KeyedProcessFunction<String, EncodedChunk, 
    *     (processing time); {@link Duration#ZERO} disables it
    */
   public WindowAssembler(WindowGrid grid, FramePolicy framePolicy, Duration idleTimeout) {
+    super(idleTimeout, PROGRESS_STATE, AssemblerProgress.class);
     this.grid = grid;
     this.framePolicy = framePolicy;
-    this.streamEnd = new StreamEnd(idleTimeout);
   }
 
   @Override
-  public void open(OpenContext openContext) {
+  public void open(OpenContext openContext) throws Exception {
+    super.open(openContext);
     TypeInformation<float[]> floats = PrimitiveArrayTypeInfo.FLOAT_PRIMITIVE_ARRAY_TYPE_INFO;
     audioFrames = getRuntimeContext().getMapState(new MapStateDescriptor<>(AUDIO_FRAMES_STATE, Types.LONG, floats));
     videoFrames = getRuntimeContext().getMapState(new MapStateDescriptor<>(VIDEO_FRAMES_STATE, Types.LONG, floats));
-    progress = getRuntimeContext().getState(
-        new ValueStateDescriptor<>("progress", TypeInformation.of(AssemblerProgress.class)));
     windows = getRuntimeContext().getMetricGroup().counter(METRIC_WINDOWS);
     truncated = getRuntimeContext().getMetricGroup().counter(METRIC_TRUNCATED);
   }
 
   @Override
   public void processElement(EncodedChunk chunk, Context ctx, Collector<WindowInput> out) throws Exception {
-    AssemblerProgress p = progress.value();
-    if (p == null) {
-      p = new AssemblerProgress();
-      startSegment(p, chunk.startUs);
-      streamEnd.onFirstChunk(ctx.timerService());
-    } else if (chunk.gapBefore || p.segmentClosed) {
-      flush(ctx.getCurrentKey(), p, out);
-      startSegment(p, chunk.startUs);
-    }
+    AssemblerProgress p = beginChunk(chunk.gapBefore, chunk.startUs, ctx, out);
     p.audioFeatureDim = chunk.audioFeatureDim;
     p.frameFeatureDim = chunk.frameFeatureDim;
     if (chunk.frameRateNum > 0) {
@@ -106,25 +93,16 @@ public class WindowAssembler extends KeyedProcessFunction<String, EncodedChunk, 
       p.nextWindow++;
       prune(grid.startUs(p.nextWindow));
     }
-    p.lastArrivalMs = streamEnd.onChunk(ctx.timerService());
-    progress.update(p);
+    endChunk(p, ctx);
   }
 
   @Override
-  public void onTimer(long timestamp, OnTimerContext ctx, Collector<WindowInput> out) throws Exception {
-    AssemblerProgress p = progress.value();
-    if (p == null || p.segmentClosed) {
-      return;
-    }
-    if (streamEnd.ends(timestamp, p.lastArrivalMs)) {
-      flush(ctx.getCurrentKey(), p, out);
-      p.segmentClosed = true;
-      progress.update(p);
-    }
+  protected long firstWindowOf(long segmentStartUs) {
+    return grid.firstWindowEndingAfter(segmentStartUs);
   }
 
-  /** Emits every window that started before the covered end, truncated there, and forgets the frames. */
-  private void flush(String streamId, AssemblerProgress p, Collector<WindowInput> out) throws Exception {
+  @Override
+  protected void flush(String streamId, AssemblerProgress p, Collector<WindowInput> out) throws Exception {
     while (grid.startUs(p.nextWindow) < p.coveredUntilUs) {
       WindowInput window = assemble(streamId, p, p.nextWindow, p.coveredUntilUs);
       window.truncated = true;
@@ -135,14 +113,6 @@ public class WindowAssembler extends KeyedProcessFunction<String, EncodedChunk, 
     }
     audioFrames.clear();
     videoFrames.clear();
-  }
-
-  private void startSegment(AssemblerProgress p, long startUs) {
-    p.segmentStartUs = Math.max(0, startUs);
-    p.coveredUntilUs = p.segmentStartUs;
-    // A window index is emitted at most once: those flushed before a gap are not reopened.
-    p.nextWindow = Math.max(p.nextWindow, grid.firstWindowEndingAfter(p.segmentStartUs));
-    p.segmentClosed = false;
   }
 
   private WindowInput assemble(String streamId, AssemblerProgress p, long window, long endUs) throws Exception {

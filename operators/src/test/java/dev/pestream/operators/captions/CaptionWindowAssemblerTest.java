@@ -2,7 +2,9 @@ package dev.pestream.operators.captions;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pestream.operators.common.SegmentProgress;
 import dev.pestream.operators.decode.DecodedChunk;
+import dev.pestream.operators.windows.AssemblerProgress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -213,7 +215,7 @@ class CaptionWindowAssemblerTest {
 
   @Test
   void theRecordsFlinkCarriesAreSerializedAsPojosNotKryo() {
-    for (Class<?> type : List.of(CaptionRequest.class, CaptionChunk.class, CaptionFrame.class, CaptionProgress.class,
+    for (Class<?> type : List.of(CaptionRequest.class, CaptionChunk.class, CaptionFrame.class, SegmentProgress.class, AssemblerProgress.class,
         DecodedChunk.class)) {
       TypeInformation<?> info = TypeInformation.of(type);
       assertThat(info).as(type.getSimpleName()).isInstanceOf(PojoTypeInfo.class);

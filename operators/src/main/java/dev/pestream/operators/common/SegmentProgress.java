@@ -1,12 +1,15 @@
-package dev.pestream.operators.captions;
+package dev.pestream.operators.common;
 
-/** Per-stream progress of the caption window assembler, in keyed state. A Flink POJO. */
-public class CaptionProgress {
+/**
+ * Per-stream progress of a {@link SegmentedWindowAssembler}, in keyed state. A Flink POJO;
+ * assemblers that need more per-stream facts extend it.
+ */
+public class SegmentProgress {
   /** The next window index to emit. */
   public long nextWindow;
   /** Start of the current continuous segment (after the last gap), microseconds. */
   public long segmentStartUs;
-  /** The stream is covered up to here, microseconds. */
+  /** All data before this time has arrived, microseconds. */
   public long coveredUntilUs;
   public long latestIngestTimeMs;
   /** The segment was flushed (end of input, idle stream, failed chunk): the next chunk starts a new one. */
@@ -14,5 +17,5 @@ public class CaptionProgress {
   /** Processing time of the latest chunk, for the idle timeout. */
   public long lastArrivalMs;
 
-  public CaptionProgress() {}
+  public SegmentProgress() {}
 }
