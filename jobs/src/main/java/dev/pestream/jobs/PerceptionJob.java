@@ -1,7 +1,6 @@
 package dev.pestream.jobs;
 
 import dev.pestream.connectors.deadletter.DeadLetters;
-import dev.pestream.jobs.cli.RunCommand;
 import dev.pestream.connectors.flink.RecordTypeInfo;
 import dev.pestream.connectors.kafka.KafkaInput;
 import dev.pestream.connectors.kafka.KafkaOptions;
@@ -108,17 +107,6 @@ public final class PerceptionJob {
   private static final Logger LOG = LoggerFactory.getLogger(PerceptionJob.class);
 
   private final PerceptionSettings settings;
-
-  /**
-   * Entry point for {@code flink run} and the Kubernetes operator: the same arguments as {@code
-   * pestream run} ({@code --help} lists every setting).
-   */
-  public static void main(String[] args) {
-    int exit = RunCommand.commandLine().execute(args);
-    if (exit != 0) {
-      throw new IllegalStateException("the perception job did not start (exit code " + exit + ")");
-    }
-  }
 
   public PerceptionJob(PerceptionSettings settings) {
     this.settings = settings;

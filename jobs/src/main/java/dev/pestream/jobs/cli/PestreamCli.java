@@ -1,6 +1,6 @@
 package dev.pestream.jobs.cli;
 
-import dev.pestream.jobs.ingest.IngestCommand;
+import dev.pestream.ingest.IngestCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

@@ -1,5 +1,7 @@
 package dev.pestream.operators.decode;
 
+import dev.pestream.media.FfmpegErrors;
+
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_BGR24;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_alloc;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;

@@ -1,5 +1,8 @@
 package dev.pestream.operators.decode;
 
+import dev.pestream.media.FfmpegErrors;
+import dev.pestream.media.CodecAllowList;
+
 import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_CORRUPT;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_alloc;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_free;

@@ -1,5 +1,7 @@
 package dev.pestream.operators.decode;
 
+import dev.pestream.media.FfmpegLog;
+
 import dev.pestream.connectors.blob.BlobException;
 import dev.pestream.connectors.blob.BlobReader;
 import dev.pestream.connectors.deadletter.DeadLetters;

@@ -1,5 +1,7 @@
 package dev.pestream.operators.decode;
 
+import dev.pestream.media.FfmpegErrors;
+
 import static org.bytedeco.ffmpeg.global.avutil.AV_SAMPLE_FMT_FLT;
 import static org.bytedeco.ffmpeg.global.avutil.av_channel_layout_compare;
 import static org.bytedeco.ffmpeg.global.avutil.av_channel_layout_copy;

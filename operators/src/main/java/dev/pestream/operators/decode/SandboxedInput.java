@@ -1,5 +1,8 @@
 package dev.pestream.operators.decode;
 
+import dev.pestream.media.FfmpegErrors;
+import dev.pestream.media.CodecAllowList;
+
 import static org.bytedeco.ffmpeg.global.avformat.AVSEEK_FORCE;
 import static org.bytedeco.ffmpeg.global.avformat.AVSEEK_SIZE;
 import static org.bytedeco.ffmpeg.global.avformat.av_find_input_format;

@@ -7,7 +7,7 @@ import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV420P;
 import dev.pestream.operators.decode.ChunkDecoder;
 import dev.pestream.operators.decode.DecodeLimits;
 import dev.pestream.operators.decode.DecodedChunk;
-import dev.pestream.operators.decode.FfmpegLog;
+import dev.pestream.media.FfmpegLog;
 import dev.pestream.operators.decode.FramePolicy;
 import dev.pestream.operators.decode.VideoPreprocessing;
 import java.io.IOException;

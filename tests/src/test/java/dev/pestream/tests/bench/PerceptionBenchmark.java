@@ -1,6 +1,6 @@
 package dev.pestream.tests.bench;
 
-import dev.pestream.connectors.kafka.EmbeddedKafkaBroker;
+import dev.pestream.testing.kafka.EmbeddedKafkaBroker;
 import dev.pestream.jobs.KafkaEndpoints;
 import dev.pestream.jobs.PerceptionJob;
 import dev.pestream.jobs.PerceptionSettings;
@@ -18,7 +18,7 @@ import dev.pestream.schemas.Embedding;
 import dev.pestream.schemas.MediaChunk;
 import dev.pestream.schemas.codec.RecordCodec;
 import dev.pestream.tests.support.ClipScript;
-import dev.pestream.tests.support.KafkaTestClient;
+import dev.pestream.testing.kafka.KafkaTestClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

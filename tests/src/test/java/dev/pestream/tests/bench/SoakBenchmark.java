@@ -1,6 +1,6 @@
 package dev.pestream.tests.bench;
 
-import dev.pestream.connectors.kafka.EmbeddedKafkaBroker;
+import dev.pestream.testing.kafka.EmbeddedKafkaBroker;
 import dev.pestream.jobs.KafkaEndpoints;
 import dev.pestream.jobs.PerceptionJob;
 import dev.pestream.jobs.PerceptionSettings;
@@ -13,7 +13,7 @@ import dev.pestream.schemas.codec.RecordDecodingException;
 import dev.pestream.tests.bench.TimeSeriesPlot.Panel;
 import dev.pestream.tests.bench.TimeSeriesPlot.Phase;
 import dev.pestream.tests.bench.TimeSeriesPlot.Series;
-import dev.pestream.tests.support.KafkaTestClient;
+import dev.pestream.testing.kafka.KafkaTestClient;
 import dev.pestream.tests.support.OutputTally;
 import dev.pestream.tests.support.ShortChunkStreams;
 import java.awt.Color;

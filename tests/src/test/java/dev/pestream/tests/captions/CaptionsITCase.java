@@ -1,6 +1,6 @@
 package dev.pestream.tests.captions;
 
-import static dev.pestream.tests.support.KafkaTestClient.utf8;
+import static dev.pestream.testing.kafka.KafkaTestClient.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pestream.connectors.deadletter.DeadLetters;
@@ -28,10 +28,10 @@ import dev.pestream.schemas.DeadLetter;
 import dev.pestream.schemas.MediaChunk;
 import dev.pestream.schemas.MediaKind;
 import dev.pestream.schemas.codec.RecordCodec;
-import dev.pestream.tests.support.FlinkMiniCluster;
-import dev.pestream.tests.support.KafkaBrokerExtension;
-import dev.pestream.tests.support.KafkaClientLeakCheck;
-import dev.pestream.tests.support.KafkaTestClient;
+import dev.pestream.testing.flink.FlinkMiniCluster;
+import dev.pestream.testing.kafka.KafkaBrokerExtension;
+import dev.pestream.testing.kafka.KafkaClientLeakCheck;
+import dev.pestream.testing.kafka.KafkaTestClient;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;

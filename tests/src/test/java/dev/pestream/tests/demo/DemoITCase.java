@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pestream.jobs.cli.PestreamCli;
 import dev.pestream.operators.testing.FakePlmServer;
-import dev.pestream.tests.support.KafkaClientLeakCheck;
+import dev.pestream.testing.kafka.KafkaClientLeakCheck;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -3,9 +3,9 @@ package dev.pestream.tests.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pestream.tests.support.DeployFiles;
-import dev.pestream.tests.support.KafkaBrokerExtension;
-import dev.pestream.tests.support.KafkaClientLeakCheck;
-import dev.pestream.tests.support.KafkaTestClient;
+import dev.pestream.testing.kafka.KafkaBrokerExtension;
+import dev.pestream.testing.kafka.KafkaClientLeakCheck;
+import dev.pestream.testing.kafka.KafkaTestClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

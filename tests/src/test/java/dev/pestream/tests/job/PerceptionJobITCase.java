@@ -1,6 +1,6 @@
 package dev.pestream.tests.job;
 
-import static dev.pestream.tests.support.KafkaTestClient.utf8;
+import static dev.pestream.testing.kafka.KafkaTestClient.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pestream.jobs.KafkaEndpoints;
@@ -24,10 +24,10 @@ import dev.pestream.schemas.TagEvent;
 import dev.pestream.schemas.TagVocabulary;
 import dev.pestream.schemas.codec.RecordCodec;
 import dev.pestream.tests.support.ClipScript;
-import dev.pestream.tests.support.FlinkMiniCluster;
-import dev.pestream.tests.support.KafkaBrokerExtension;
-import dev.pestream.tests.support.KafkaClientLeakCheck;
-import dev.pestream.tests.support.KafkaTestClient;
+import dev.pestream.testing.flink.FlinkMiniCluster;
+import dev.pestream.testing.kafka.KafkaBrokerExtension;
+import dev.pestream.testing.kafka.KafkaClientLeakCheck;
+import dev.pestream.testing.kafka.KafkaTestClient;
 import dev.pestream.tests.support.Vectors;
 import java.nio.file.Path;
 import java.time.Duration;

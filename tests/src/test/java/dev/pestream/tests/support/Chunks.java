@@ -1,6 +1,6 @@
 package dev.pestream.tests.support;
 
-import static dev.pestream.tests.support.KafkaTestClient.utf8;
+import static dev.pestream.testing.kafka.KafkaTestClient.utf8;
 
 import dev.pestream.schemas.MediaChunk;
 import dev.pestream.schemas.MediaKind;

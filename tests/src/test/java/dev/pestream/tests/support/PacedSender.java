@@ -1,5 +1,7 @@
 package dev.pestream.tests.support;
 
+import dev.pestream.testing.kafka.KafkaTestClient;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;

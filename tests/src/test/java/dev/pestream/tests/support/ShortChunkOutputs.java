@@ -1,5 +1,7 @@
 package dev.pestream.tests.support;
 
+import dev.pestream.testing.kafka.KafkaTestClient;
+
 import dev.pestream.schemas.Alert;
 import dev.pestream.schemas.Caption;
 import dev.pestream.schemas.Embedding;

@@ -1,5 +1,7 @@
 package dev.pestream.tests.support;
 
+import dev.pestream.testing.kafka.KafkaTestClient;
+
 import dev.pestream.operators.testing.SyntheticMedia;
 import dev.pestream.schemas.AlertRule;
 import dev.pestream.schemas.MediaChunk;

@@ -1,7 +1,8 @@
 package dev.pestream.tests.support.cluster;
 
-import dev.pestream.jobs.PerceptionJob;
-import dev.pestream.tests.support.cluster.FlinkRestClient.JarRun;
+import dev.pestream.jobs.cli.JobLauncher;
+import dev.pestream.testing.flink.FlinkRestClient;
+import dev.pestream.testing.flink.FlinkRestClient.JarRun;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,7 +12,7 @@ import java.util.Map;
 
 /**
  * The perception job from an uploaded job jar, started over REST as {@code flink run} would start
- * it: {@code PerceptionJob}'s main with {@code --bootstrap}, {@code --models} and {@code -D}
+ * it: {@code JobLauncher}'s main with {@code --bootstrap}, {@code --models} and {@code -D}
  * settings. Tests that restart a job (after a savepoint, with another bundle) keep {@code
  * job.group-id} and {@code kafka.transactional-id-prefix} in the settings they pass each time.
  */
@@ -39,7 +40,7 @@ public final class PerceptionJobSubmission {
    * and waits until all its tasks run; returns the job id.
    */
   public String submit(FlinkRestClient rest, Path bundle, int parallelism, String savepoint, Duration startTimeout) {
-    String jobId = rest.runJar(jarId, new JarRun(PerceptionJob.class.getName(), args(bundle), parallelism, savepoint));
+    String jobId = rest.runJar(jarId, new JarRun(JobLauncher.class.getName(), args(bundle), parallelism, savepoint));
     rest.awaitAllTasksRunning(jobId, startTimeout);
     return jobId;
   }

@@ -1,0 +1,7 @@
+package dev.pestream.ingest;
+
+/** Receives chunks as they are cut. */
+@FunctionalInterface
+public interface ChunkSink {
+  void accept(ChunkData chunk) throws Exception;
+}

@@ -1,0 +1,225 @@
+package dev.pestream.ingest;
+
+import dev.pestream.connectors.blob.BlobFileSystems;
+import dev.pestream.connectors.blob.BlobLocations;
+import dev.pestream.connectors.blob.BlobStore;
+import dev.pestream.ingest.DurationConverter;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.flink.configuration.Configuration;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code pestream ingest SOURCE ...}: media into Kafka as {@code MediaChunk} records. */
+@Command(
+    name = "ingest",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Cuts a media source into independently decodable chunks and publishes them to Kafka as MediaChunk"
+          + " records (key = stream id).",
+      "SOURCE: a file, rtsp://, http(s):// (also HLS playlists), srt://, udp://, or - for standard input."
+    },
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+      "0:ingested to the end of the source (or stopped with Ctrl-C)",
+      "2:bad command line",
+      "3:the source cannot be read",
+      "4:Kafka cannot be reached or refused the records",
+      "5:the blob store cannot be written",
+      "6:a live source was lost and could not be reconnected",
+      "1:unexpected error"
+    })
+public class IngestCommand implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "SOURCE", description = "File, URL, or - for stdin.")
+  String source;
+
+  @Option(names = "--stream-id", required = true, description = "Stream id (Kafka key, per-stream state in the job).")
+  String streamId;
+
+  @Option(names = "--topic", required = true, description = "Kafka topic for the MediaChunk records.")
+  String topic;
+
+  @Option(names = "--bootstrap", required = true, paramLabel = "HOST:PORT", description = "Kafka bootstrap servers.")
+  String bootstrap;
+
+  @Option(
+      names = "--chunk-duration",
+      defaultValue = "1s",
+      converter = DurationConverter.class,
+      description = "Target chunk length (default ${DEFAULT-VALUE}). Remuxed video chunks end at the next keyframe.")
+  Duration chunkDuration;
+
+  @Option(names = "--transcode", description = "Re-encode video (H.264 + FLAC in Matroska) and cut exactly every chunk duration.")
+  boolean transcode;
+
+  @Option(names = "--video-bitrate", defaultValue = "2000000", description = "Bit rate of transcoded video (default ${DEFAULT-VALUE}).")
+  long videoBitrate;
+
+  @Option(
+      names = "--container",
+      defaultValue = "auto",
+      description = "Container of video chunks: auto (MPEG-TS if the codecs fit, else fragmented MP4, else Matroska),"
+          + " mpegts, mp4, matroska (default ${DEFAULT-VALUE}).")
+  String container;
+
+  @Option(names = "--audio-format", defaultValue = "flac", description = "Audio-only chunks: flac or wav (default ${DEFAULT-VALUE}).")
+  String audioFormat;
+
+  @Option(names = "--realtime", description = "Publish at 1x (a chunk when its end has passed), to simulate a live feed.")
+  boolean realtime;
+
+  @Option(
+      names = "--live",
+      negatable = true,
+      description = "Treat the source as live: reconnect when it drops or ends. Default: on for network URLs.")
+  Boolean live;
+
+  @Option(
+      names = "--max-reconnects",
+      defaultValue = "-1",
+      description = "Reconnect attempts in a row that deliver nothing before giving up; -1 = forever (default ${DEFAULT-VALUE}).")
+  int maxReconnects;
+
+  @Option(
+      names = "--io-timeout",
+      defaultValue = "10s",
+      converter = DurationConverter.class,
+      description = "Longest wait for data from the source (FFmpeg rw_timeout/timeout) (default ${DEFAULT-VALUE}).")
+  Duration ioTimeout;
+
+  @Option(
+      names = "--inline-max-bytes",
+      defaultValue = "" + ChunkPublisher.DEFAULT_INLINE_MAX_BYTES,
+      description = "Chunks larger than this go to the blob store, the record carries URI + SHA-256 (default ${DEFAULT-VALUE}).")
+  int inlineMaxBytes;
+
+  @Option(
+      names = "--blob-dir",
+      defaultValue = "pestream-blobs",
+      description = "Claim-check blob store: a directory or a file://, s3://... URI (default ${DEFAULT-VALUE}).")
+  String blobDir;
+
+  @Option(
+      names = "--broker-timeout",
+      defaultValue = "10s",
+      converter = DurationConverter.class,
+      description = "How long to wait for Kafka before giving up (default ${DEFAULT-VALUE}).")
+  Duration brokerTimeout;
+
+  @Option(names = "--first-seq", defaultValue = "0", description = "Sequence number of the first chunk (continue a stream).")
+  long firstSeq;
+
+  private final InputStream stdin;
+  private final PrintStream err;
+  private final IngestProgress progress;
+  private final AtomicBoolean stop;
+
+  /** The command line's own streams and a console progress reporter. */
+  public IngestCommand() {
+    this(System.in, System.err, IngestProgress.forConsole(), new AtomicBoolean());
+  }
+
+  /** For in-process callers: where stdin comes from, where messages go, and a stop flag. */
+  public IngestCommand(InputStream stdin, PrintStream err, IngestProgress progress, AtomicBoolean stop) {
+    this.stdin = stdin;
+    this.err = err;
+    this.progress = progress;
+    this.stop = stop;
+  }
+
+  @Override
+  public Integer call() {
+    IngestSettings settings;
+    BlobStore blobs;
+    try {
+      ChunkingSettings chunking =
+          new ChunkingSettings(
+              chunkDuration.toNanos() / 1000,
+              ChunkingSettings.Container.parse(container),
+              ChunkingSettings.AudioFormat.parse(audioFormat),
+              transcode,
+              videoBitrate);
+      settings =
+          IngestSettings.builder(source)
+              .stdin(stdin)
+              .chunking(chunking)
+              .realtime(realtime)
+              .live(live)
+              .maxReconnects(maxReconnects)
+              .ioTimeoutUs(ioTimeout.toNanos() / 1000)
+              .build();
+      BlobFileSystems.initialize(new Configuration());
+      blobs = new BlobStore(BlobLocations.parseRoot(blobDir));
+    } catch (IllegalArgumentException e) {
+      err.println("error: " + e.getMessage());
+      return IngestExitCodes.USAGE;
+    }
+    if (isLocalPath(source) && !Files.isReadable(Path.of(source))) {
+      err.println("error: cannot read source " + source + ": no such readable file");
+      return IngestExitCodes.SOURCE_UNREADABLE;
+    }
+    try {
+      BrokerCheck.verify(bootstrap, brokerTimeout);
+    } catch (PublishException e) {
+      err.println("error: " + e.getMessage());
+      return IngestExitCodes.KAFKA_UNAVAILABLE;
+    }
+    // Ctrl-C: ask the ingestion to stop, and hold the JVM until what was read is flushed.
+    CountDownLatch finished = new CountDownLatch(1);
+    Thread hook = new Thread(() -> {
+      stop.set(true);
+      try {
+        finished.await(15, TimeUnit.SECONDS);
+      } catch (InterruptedException ignored) {
+        Thread.currentThread().interrupt();
+      }
+    }, "pestream-ingest-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try (ChunkPublisher publisher =
+        ChunkPublisher.create(
+            bootstrap,
+            brokerTimeout.toMillis(),
+            topic,
+            streamId,
+            blobs,
+            inlineMaxBytes,
+            firstSeq,
+            Map.of(ChunkPublisher.SOURCE_ATTRIBUTE, settings.sourceForDisplay()))) {
+      IngestSummary summary = new Ingest(settings, publisher, progress, stop::get).run();
+      progress.finished(summary, settings.sourceForDisplay(), topic, streamId);
+      return summary.end() == IngestSummary.End.SOURCE_LOST ? IngestExitCodes.SOURCE_LOST : IngestExitCodes.OK;
+    } catch (SourceException e) {
+      err.println("error: " + e.getMessage());
+      return IngestExitCodes.SOURCE_UNREADABLE;
+    } catch (PublishException e) {
+      err.println("error: " + e.getMessage());
+      return e.kind() == PublishException.Kind.BLOB_STORE
+          ? IngestExitCodes.BLOB_STORE_FAILED
+          : IngestExitCodes.KAFKA_UNAVAILABLE;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      err.println("error: interrupted");
+      return IngestExitCodes.INTERNAL_ERROR;
+    } finally {
+      finished.countDown();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // the JVM is exiting: the hook is running and has been released
+      }
+    }
+  }
+
+  private static boolean isLocalPath(String source) {
+    return !SourceReader.STDIN.equals(source) && !source.matches("^[a-zA-Z][a-zA-Z0-9+.-]*:.*");
+  }
+}

@@ -1,0 +1,245 @@
+package dev.pestream.ingest;
+
+import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_KEY;
+import static org.bytedeco.ffmpeg.global.avcodec.av_packet_clone;
+import static org.bytedeco.ffmpeg.global.avcodec.av_packet_free;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_get_name;
+import static org.bytedeco.ffmpeg.global.avformat.av_guess_frame_rate;
+import static org.bytedeco.ffmpeg.global.avutil.AV_NOPTS_VALUE;
+
+import dev.pestream.schemas.MediaKind;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.bytedeco.ffmpeg.avcodec.AVPacket;
+import org.bytedeco.ffmpeg.avformat.AVStream;
+import org.bytedeco.ffmpeg.avutil.AVRational;
+
+/**
+ * Cuts a source with video into chunks without re-encoding: each chunk starts at a video keyframe
+ * and ends before the first keyframe at least {@code chunkDurationUs} after its start. Audio
+ * packets go by their timestamp, so an audio packet that arrives after the cut but belongs
+ * before it still lands in the earlier chunk. Packets before the first keyframe cannot be decoded
+ * on their own and are dropped. Timestamps are rewritten onto the stream clock.
+ */
+final class RemuxChunker implements Chunker {
+  /** Codecs the MPEG-TS muxer carries well. */
+  private static final Set<String> MPEGTS_CODECS =
+      Set.of("h264", "hevc", "mpeg4", "mpeg2video", "mpeg1video", "aac", "mp3", "mp2", "ac3", "eac3", "opus");
+
+  /** Codecs fragmented MP4 carries. */
+  private static final Set<String> MP4_CODECS =
+      Set.of("h264", "hevc", "av1", "vp9", "mpeg4", "aac", "mp3", "opus", "flac", "alac", "ac3", "eac3");
+
+  private final SourceReader reader;
+  private final long chunkUs;
+  private final long clockOffsetUs;
+  private final ChunkSink sink;
+  private final AVStream video;
+  private final AVStream audio;
+  private final String muxer;
+  private final String container;
+  private final Map<String, String> muxerOptions;
+  private final long frameDurationUs;
+
+  private List<Held> current = new ArrayList<>();
+  private List<Held> next = new ArrayList<>();
+  private long cutAtUs = Long.MIN_VALUE;
+  private boolean started;
+  private long lastEndUs = Long.MIN_VALUE;
+
+  /** A packet kept for a chunk, with its times on the stream clock. */
+  private record Held(AVPacket packet, boolean isVideo, long ptsUs, long dtsUs, long durationUs) {}
+
+  RemuxChunker(SourceReader reader, ChunkingSettings settings, long clockOffsetUs, ChunkSink sink) throws IOException {
+    this.reader = reader;
+    this.chunkUs = settings.chunkDurationUs();
+    this.clockOffsetUs = clockOffsetUs;
+    this.sink = sink;
+    this.video = reader.video();
+    this.audio = reader.audio();
+    String videoCodec = codecName(video);
+    String audioCodec = codecName(audio);
+    ChunkingSettings.Container chosen = settings.container();
+    if (chosen == ChunkingSettings.Container.AUTO) {
+      chosen = carries(MPEGTS_CODECS, videoCodec, audioCodec)
+          ? ChunkingSettings.Container.MPEGTS
+          : carries(MP4_CODECS, videoCodec, audioCodec)
+              ? ChunkingSettings.Container.MP4
+              : ChunkingSettings.Container.MATROSKA;
+    }
+    switch (chosen) {
+      case MPEGTS -> {
+        muxer = "mpegts";
+        container = "mpegts";
+        muxerOptions = Map.of();
+      }
+      case MP4 -> {
+        muxer = "mp4";
+        container = "mp4";
+        muxerOptions = Map.of("movflags", "+frag_keyframe+empty_moov+default_base_moof");
+      }
+      default -> {
+        muxer = "matroska";
+        container = "matroska";
+        muxerOptions = Map.of();
+      }
+    }
+    try (AVRational rate = av_guess_frame_rate(reader.context(), video, null)) {
+      frameDurationUs = rate.num() > 0 && rate.den() > 0 ? 1_000_000L * rate.den() / rate.num() : 40_000L;
+    }
+  }
+
+  static String codecName(AVStream stream) {
+    return stream == null ? null : avcodec_get_name(stream.codecpar().codec_id()).getString();
+  }
+
+  private static boolean carries(Set<String> codecs, String videoCodec, String audioCodec) {
+    return (videoCodec == null || codecs.contains(videoCodec)) && (audioCodec == null || codecs.contains(audioCodec));
+  }
+
+  /** The container chosen for this source. */
+  String container() {
+    return container;
+  }
+
+  @Override
+  public void onPacket(AVPacket packet, AVStream stream) throws Exception {
+    boolean isVideo = stream.index() == video.index();
+    boolean key = (packet.flags() & AV_PKT_FLAG_KEY) != 0;
+    if (!started) {
+      if (!(isVideo && key)) {
+        return;
+      }
+      started = true;
+    }
+    long pts = packet.pts() != AV_NOPTS_VALUE ? packet.pts() : packet.dts();
+    long dts = packet.dts() != AV_NOPTS_VALUE ? packet.dts() : packet.pts();
+    long ptsUs = clockOffsetUs + reader.sinceOriginUs(pts, stream.time_base());
+    long dtsUs = clockOffsetUs + reader.sinceOriginUs(dts, stream.time_base());
+    long durationUs = packet.duration() > 0 ? SourceReader.rescaleUs(packet.duration(), stream.time_base()) : 0;
+    if (isVideo && durationUs == 0) {
+      durationUs = frameDurationUs;
+    }
+    Held held = new Held(av_packet_clone(packet), isVideo, ptsUs, dtsUs, durationUs);
+
+    if (isVideo) {
+      if (key && cutAtUs == Long.MIN_VALUE && !current.isEmpty() && ptsUs - startOf(current) >= chunkUs) {
+        cutAtUs = ptsUs;
+        // Audio muxed ahead of the video may already sit in the current chunk: it belongs after the cut.
+        for (var it = current.iterator(); it.hasNext(); ) {
+          Held h = it.next();
+          if (!h.isVideo() && h.ptsUs() >= cutAtUs) {
+            next.add(h);
+            it.remove();
+          }
+        }
+        next.add(held);
+        if (audio == null) {
+          emitCurrent();
+        }
+      } else {
+        (cutAtUs == Long.MIN_VALUE ? current : next).add(held);
+      }
+    } else if (cutAtUs != Long.MIN_VALUE && ptsUs >= cutAtUs) {
+      emitCurrent();
+      current.add(held);
+    } else {
+      current.add(held);
+    }
+    // Guard: audio that never catches up with the cut (audio stream ended) must not hold video.
+    if (cutAtUs != Long.MIN_VALUE && !next.isEmpty() && endOf(next) - cutAtUs > 2 * chunkUs) {
+      emitCurrent();
+    }
+  }
+
+  @Override
+  public void finish() throws Exception {
+    if (!current.isEmpty()) {
+      emit(current);
+    }
+    if (!next.isEmpty()) {
+      emit(next);
+    }
+    current = new ArrayList<>();
+    next = new ArrayList<>();
+    cutAtUs = Long.MIN_VALUE;
+  }
+
+  @Override
+  public long lastEndUs() {
+    return lastEndUs;
+  }
+
+  /** Emits the chunk before the pending cut and starts the next one. */
+  private void emitCurrent() throws Exception {
+    List<Held> done = current;
+    current = next;
+    next = new ArrayList<>();
+    cutAtUs = Long.MIN_VALUE;
+    if (!done.isEmpty()) {
+      emit(done);
+    }
+  }
+
+  private void emit(List<Held> packets) throws Exception {
+    long start = startOf(packets);
+    long end = endOf(packets);
+    byte[] bytes;
+    boolean hasAudio = false;
+    try (MemoryMuxer mux = new MemoryMuxer(muxer)) {
+      int videoIndex = mux.addStream(video.codecpar(), video.time_base());
+      int audioIndex = audio == null ? -1 : mux.addStream(audio.codecpar(), audio.time_base());
+      mux.writeHeader(muxerOptions);
+      for (Held h : packets) {
+        hasAudio |= !h.isVideo();
+        mux.write(h.packet(), h.isVideo() ? videoIndex : audioIndex, h.ptsUs(), h.dtsUs(), h.durationUs());
+      }
+      bytes = mux.finish();
+    } finally {
+      release(packets);
+    }
+    lastEndUs = end;
+    sink.accept(
+        new ChunkData(
+            bytes,
+            container,
+            hasAudio ? MediaKind.AUDIO_VIDEO : MediaKind.VIDEO,
+            hasAudio ? codecName(audio) : null,
+            codecName(video),
+            start,
+            end - start,
+            false));
+  }
+
+  private static long startOf(List<Held> packets) {
+    long start = Long.MAX_VALUE;
+    for (Held h : packets) {
+      start = Math.min(start, h.ptsUs());
+    }
+    return start;
+  }
+
+  private static long endOf(List<Held> packets) {
+    long end = Long.MIN_VALUE;
+    for (Held h : packets) {
+      end = Math.max(end, h.ptsUs() + h.durationUs());
+    }
+    return end;
+  }
+
+  private static void release(List<Held> packets) {
+    for (Held h : packets) {
+      av_packet_free(h.packet());
+    }
+    packets.clear();
+  }
+
+  @Override
+  public void close() {
+    release(current);
+    release(next);
+  }
+}

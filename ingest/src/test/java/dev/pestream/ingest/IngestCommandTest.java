@@ -1,0 +1,100 @@
+package dev.pestream.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pestream.ingest.DurationConverter;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The command line without a broker: parsing, validation and the failures that come before Kafka. */
+class IngestCommandTest {
+  @TempDir Path dir;
+
+  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+  private int run(String... args) {
+    CommandLine ingest =
+        new CommandLine(
+            new IngestCommand(
+                new ByteArrayInputStream(new byte[0]),
+                new PrintStream(err, true, StandardCharsets.UTF_8),
+                IngestProgress.silent(),
+                new AtomicBoolean()));
+    StringWriter picocliErr = new StringWriter();
+    ingest.setErr(new PrintWriter(picocliErr));
+    int code = ingest.execute(args);
+    err.writeBytes(picocliErr.toString().getBytes(StandardCharsets.UTF_8));
+    return code;
+  }
+
+  private String errors() {
+    return err.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void requiresStreamTopicAndBootstrap() {
+    assertThat(run("clip.mp4")).isEqualTo(IngestExitCodes.USAGE);
+    assertThat(errors()).contains("--stream-id").contains("--topic").contains("--bootstrap");
+  }
+
+  @Test
+  void rejectsBadValues() {
+    assertThat(run("x.mp4", "--stream-id", "s", "--topic", "t", "--bootstrap", "h:1", "--chunk-duration", "soon"))
+        .isEqualTo(IngestExitCodes.USAGE);
+    assertThat(errors()).contains("'soon' is not a duration");
+    err.reset();
+    assertThat(run("x.mp4", "--stream-id", "s", "--topic", "t", "--bootstrap", "h:1", "--chunk-duration", "50ms"))
+        .isEqualTo(IngestExitCodes.USAGE);
+    assertThat(errors()).contains("chunk duration must be within 0.1 s .. 60 s");
+    err.reset();
+    assertThat(run("x.mp4", "--stream-id", "s", "--topic", "t", "--bootstrap", "h:1", "--container", "avi"))
+        .isEqualTo(IngestExitCodes.USAGE);
+  }
+
+  @Test
+  void anUnreadableSourceExitsWithItsOwnCode() {
+    Path missing = dir.resolve("missing.mp4");
+    assertThat(run(missing.toString(), "--stream-id", "s", "--topic", "t", "--bootstrap", "localhost:1"))
+        .isEqualTo(IngestExitCodes.SOURCE_UNREADABLE);
+    assertThat(errors()).contains("cannot read source").contains("missing.mp4");
+  }
+
+  @Test
+  void anUnreachableBrokerExitsWithAClearMessage() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort(); // free again once closed: nothing listens there
+    }
+    Path clip = Files.write(dir.resolve("clip.wav"), new byte[100]);
+    long started = System.nanoTime();
+    int code =
+        run(clip.toString(), "--stream-id", "s", "--topic", "t", "--bootstrap", "127.0.0.1:" + port,
+            "--broker-timeout", "1500ms", "--blob-dir", dir.resolve("blobs").toString());
+    assertThat(code).isEqualTo(IngestExitCodes.KAFKA_UNAVAILABLE);
+    assertThat(errors()).contains("cannot reach Kafka at 127.0.0.1:" + port + " within 1500 ms");
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(20));
+  }
+
+  @Test
+  void parsesDurations() {
+    assertThat(DurationConverter.parse("1s")).isEqualTo(Duration.ofSeconds(1));
+    assertThat(DurationConverter.parse("500ms")).isEqualTo(Duration.ofMillis(500));
+    assertThat(DurationConverter.parse("2.5s")).isEqualTo(Duration.ofMillis(2500));
+    assertThat(DurationConverter.parse("2")).isEqualTo(Duration.ofSeconds(2));
+    assertThat(DurationConverter.parse("1m")).isEqualTo(Duration.ofMinutes(1));
+    assertThat(DurationConverter.parse("PT0.25S")).isEqualTo(Duration.ofMillis(250));
+  }
+}

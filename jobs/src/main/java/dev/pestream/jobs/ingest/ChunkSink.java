@@ -1,7 +1,0 @@
-package dev.pestream.jobs.ingest;
-
-/** Receives chunks as they are cut. */
-@FunctionalInterface
-public interface ChunkSink {
-  void accept(ChunkData chunk) throws Exception;
-}
