@@ -47,8 +47,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The perception pipeline: media chunks → order / dedupe → decode → frame-level encoders →
  * per-stream windows → window encoders → embeddings and tags; per-frame PE-A-Frame scores →
- * spans and alerts; optionally caption windows → PLM server → captions. Every stage is a named class from the operators module; this class only
- * wires them, with a stable {@code uid} (savepoint compatibility) and a {@code name} on each.
+ * spans and alerts; optionally caption windows → PLM server → captions. Every stage is a named
+ * class from the operators module; this class only wires them, one method per branch, with a stable {@code uid} (savepoint compatibility) and a {@code name} on each.
  *
  * <p>It takes its sources and sinks, so tests and the demo run the same graph on other endpoints.
  */
@@ -136,81 +136,129 @@ public final class PerceptionJob {
     // keeps, so handing the same object down the chain is safe.
     env.getConfig().enableObjectReuse();
     int maxRecordBytes = KafkaOptions.maxRecordBytes(settings.config().flink());
-    SingleOutputStreamOperator<MediaChunk> chunks = env
+    SingleOutputStreamOperator<MediaChunk> chunks = parseChunks(env, inputs, maxRecordBytes);
+    SingleOutputStreamOperator<MediaChunk> sequenced = sequence(chunks);
+    SingleOutputStreamOperator<DecodedChunk> decoded = decode(sequenced);
+    KeyedStream<DecodedChunk, String> media = withInjectedFaults(decoded);
+
+    KeyedStream<EncodedChunk, String> encoded = encodeFrames(media);
+    SingleOutputStreamOperator<WindowEmbeddings> windows = encodeWindows(encoded);
+    DataStream<Embedding> embeddings = embeddings(windows);
+    SingleOutputStreamOperator<AlertRule> rules = parseRules(env, inputs, maxRecordBytes);
+    SingleOutputStreamOperator<EventSpan> spans = spansAndAlerts(encoded, rules);
+    SingleOutputStreamOperator<TagVocabulary> vocabularies = parseVocabularies(env, inputs, maxRecordBytes);
+    SingleOutputStreamOperator<TagEvent> tags = tags(windows, vocabularies);
+    SingleOutputStreamOperator<Caption> captions =
+        settings.captionsOn() ? CaptionPipeline.attach(media, settings.captions()) : null;
+
+    DataStream<DeadLetter> deadLetters = deadLetters(chunks, decoded, rules, vocabularies, spans, tags, captions);
+    return new Graph(media, embeddings, spans, spans.getSideOutput(SpanScorer.ALERTS), tags, captions, deadLetters);
+  }
+
+  private static SingleOutputStreamOperator<MediaChunk> parseChunks(
+      StreamExecutionEnvironment env, Inputs inputs, int maxRecordBytes) {
+    return env
         .fromSource(inputs.chunks(), WatermarkStrategy.noWatermarks(), "media chunks").uid(Uids.SOURCE_CHUNKS)
         .process(ParseRecords.of(RecordCodec.of(MediaChunk.class).withMaxBytes(maxRecordBytes)))
         .uid(Uids.PARSE_CHUNKS).name("parse chunks");
+  }
 
-    SingleOutputStreamOperator<MediaChunk> sequenced = chunks
+  private SingleOutputStreamOperator<MediaChunk> sequence(DataStream<MediaChunk> chunks) {
+    return chunks
         .keyBy(MediaChunk::getStreamId, Types.STRING)
         .process(settings.sequencer()).uid(Uids.SEQUENCE).name("order and dedupe chunks");
+  }
 
-    // Everything below stays partitioned by stream id (forward connections after the keyBy),
-    // so keyed state is used without shuffling decoded media or features between machines.
-    SingleOutputStreamOperator<DecodedChunk> decoded = sequenced
+  // Everything after the sequencer stays partitioned by stream id (forward connections after the
+  // keyBy), so keyed state is used without shuffling decoded media or features between machines.
+  private SingleOutputStreamOperator<DecodedChunk> decode(DataStream<MediaChunk> sequenced) {
+    return sequenced
         .process(new DecodeStage(settings.decodeLimits(), settings.framePolicy(), settings.preprocessing(),
             settings.blobRoot(), settings.captionsOn() ? settings.captions().framePolicy() : null))
         .uid(Uids.DECODE).name("decode media");
+  }
+
+  private KeyedStream<DecodedChunk, String> withInjectedFaults(DataStream<DecodedChunk> decoded) {
     DataStream<DecodedChunk> media = decoded;
     if (settings.injectsFaults()) {
       LOG.warn("CHAOS TESTING: the job fails on purpose once at each of the chunks {} ({})",
           settings.faults().chunkIds(), FaultInjectionOptions.FAIL_ON.key());
       media = decoded.process(new InjectFaults(settings.faults())).uid(Uids.INJECT_FAULTS).name("chaos: injected faults");
     }
-    KeyedStream<DecodedChunk, String> decodedByStream =
-        DataStreamUtils.reinterpretAsKeyedStream(media, c -> c.streamId, Types.STRING);
+    return DataStreamUtils.reinterpretAsKeyedStream(media, c -> c.streamId, Types.STRING);
+  }
 
-    SingleOutputStreamOperator<EncodedChunk> encoded = decodedByStream
+  private KeyedStream<EncodedChunk, String> encodeFrames(KeyedStream<DecodedChunk, String> media) {
+    SingleOutputStreamOperator<EncodedChunk> encoded = media
         .process(new FrameEncoderStage(settings.models()), TypeInformation.of(EncodedChunk.class))
         .uid(Uids.ENCODE_FRAMES).name("frame-level encoders");
-    KeyedStream<EncodedChunk, String> encodedByStream =
-        DataStreamUtils.reinterpretAsKeyedStream(encoded, c -> c.streamId, Types.STRING);
+    return DataStreamUtils.reinterpretAsKeyedStream(encoded, c -> c.streamId, Types.STRING);
+  }
 
-    SingleOutputStreamOperator<WindowEmbeddings> windows = encodedByStream
+  private SingleOutputStreamOperator<WindowEmbeddings> encodeWindows(KeyedStream<EncodedChunk, String> encoded) {
+    return encoded
         .process(new WindowAssembler(settings.grid(), settings.framePolicy(), settings.idleTimeout()),
             TypeInformation.of(WindowInput.class))
         .uid(Uids.ASSEMBLE_WINDOWS).name("assemble windows")
         .process(new WindowEncoderStage(settings.models(), settings.modalities()),
             TypeInformation.of(WindowEmbeddings.class))
         .uid(Uids.ENCODE_WINDOWS).name("window encoders");
-    DataStream<Embedding> embeddings =
-        windows.flatMap(new EmbeddingRecords()).uid(Uids.EMBEDDING_RECORDS).name("embedding records");
+  }
 
-    SingleOutputStreamOperator<AlertRule> rules = env
+  private static DataStream<Embedding> embeddings(DataStream<WindowEmbeddings> windows) {
+    return windows.flatMap(new EmbeddingRecords()).uid(Uids.EMBEDDING_RECORDS).name("embedding records");
+  }
+
+  private static SingleOutputStreamOperator<AlertRule> parseRules(
+      StreamExecutionEnvironment env, Inputs inputs, int maxRecordBytes) {
+    return env
         .fromSource(inputs.alertRules(), WatermarkStrategy.noWatermarks(), "alert rules").uid(Uids.SOURCE_RULES)
         .process(ParseRecords.withTombstones(
             RecordCodec.of(AlertRule.class).withMaxBytes(maxRecordBytes), PerceptionJob::deletedRule))
         .uid(Uids.PARSE_RULES).name("parse alert rules");
+  }
+
+  private SingleOutputStreamOperator<EventSpan> spansAndAlerts(
+      KeyedStream<EncodedChunk, String> encoded, DataStream<AlertRule> rules) {
     BroadcastStream<AlertRule> ruleBroadcast = rules.broadcast(SpanScorer.RULES);
-    SingleOutputStreamOperator<EventSpan> spans = encodedByStream
+    return encoded
         .connect(ruleBroadcast)
         .process(new SpanScorer(settings.models(), settings.spans()), RecordTypeInfo.forRecord(EventSpan.class))
         .uid(Uids.SCORE_SPANS).name("PE-A-Frame spans and alerts");
+  }
 
-    SingleOutputStreamOperator<TagVocabulary> vocabularies = env
+  private static SingleOutputStreamOperator<TagVocabulary> parseVocabularies(
+      StreamExecutionEnvironment env, Inputs inputs, int maxRecordBytes) {
+    return env
         .fromSource(inputs.tagVocabularies(), WatermarkStrategy.noWatermarks(), "tag vocabularies")
         .uid(Uids.SOURCE_VOCABULARIES)
         .process(ParseRecords.withTombstones(
             RecordCodec.of(TagVocabulary.class).withMaxBytes(maxRecordBytes), PerceptionJob::deletedVocabulary))
         .uid(Uids.PARSE_VOCABULARIES).name("parse tag vocabularies");
-    SingleOutputStreamOperator<TagEvent> tags = DataStreamUtils
+  }
+
+  private SingleOutputStreamOperator<TagEvent> tags(
+      DataStream<WindowEmbeddings> windows, DataStream<TagVocabulary> vocabularies) {
+    return DataStreamUtils
         .reinterpretAsKeyedStream(windows, w -> w.streamId, Types.STRING)
         .connect(vocabularies.broadcast(TagTracker.VOCABULARIES))
         .process(new TagTracker(settings.models(), "video"), RecordTypeInfo.forRecord(TagEvent.class))
         .uid(Uids.TRACK_TAGS).name("video tags");
+  }
 
-    SingleOutputStreamOperator<Caption> captions =
-        settings.captionsOn() ? CaptionPipeline.attach(decodedByStream, settings.captions()) : null;
-
-    DataStream<DeadLetter> deadLetters = chunks.getSideOutput(DeadLetters.TAG)
-        .union(sequenced.getSideOutput(DeadLetters.TAG), decoded.getSideOutput(DeadLetters.TAG),
-            rules.getSideOutput(DeadLetters.TAG), vocabularies.getSideOutput(DeadLetters.TAG),
-            spans.getSideOutput(DeadLetters.TAG), tags.getSideOutput(DeadLetters.TAG));
-    if (captions != null) {
-      deadLetters = deadLetters.union(captions.getSideOutput(DeadLetters.TAG));
+  /**
+   * Every stage that dead-letters: parsing (chunks and both control topics), decoding, spans,
+   * tags and captions (absent when captions are off).
+   */
+  private static DataStream<DeadLetter> deadLetters(SingleOutputStreamOperator<?>... stages) {
+    DataStream<DeadLetter> all = null;
+    for (SingleOutputStreamOperator<?> stage : stages) {
+      if (stage != null) {
+        DataStream<DeadLetter> failed = stage.getSideOutput(DeadLetters.TAG);
+        all = all == null ? failed : all.union(failed);
+      }
     }
-    return new Graph(decodedByStream, embeddings, spans, spans.getSideOutput(SpanScorer.ALERTS), tags, captions,
-        deadLetters);
+    return all;
   }
 
   /** A tombstone on the rules topic deletes the rule with that key. */
