@@ -149,7 +149,7 @@ public final class PerceptionJob {
     // so keyed state is used without shuffling decoded media or features between machines.
     SingleOutputStreamOperator<DecodedChunk> decoded = sequenced
         .process(new DecodeStage(settings.decodeLimits(), settings.framePolicy(), settings.preprocessing(),
-            settings.blobRoot(), settings.captionsOn() ? settings.captions().framePolicy() : null))
+            settings.blobRoot(), settings.captionsOn() ? settings.captions().frames().framePolicy() : null))
         .uid(Uids.DECODE).name("decode media");
     DataStream<DecodedChunk> media = decoded;
     if (settings.injectsFaults()) {
