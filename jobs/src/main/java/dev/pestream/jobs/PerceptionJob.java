@@ -174,7 +174,7 @@ public final class PerceptionJob {
   private SingleOutputStreamOperator<DecodedChunk> decode(DataStream<MediaChunk> sequenced) {
     return sequenced
         .process(new DecodeStage(settings.decodeLimits(), settings.framePolicy(), settings.preprocessing(),
-            settings.blobRoot(), settings.captionsOn() ? settings.captions().framePolicy() : null))
+            settings.blobRoot(), settings.captionsOn() ? settings.captions().frames().framePolicy() : null))
         .uid(Uids.DECODE).name("decode media");
   }
 

@@ -1,6 +1,9 @@
 package dev.pestream.operators.captions;
 
 import dev.pestream.connectors.flink.RecordTypeInfo;
+import dev.pestream.connectors.plm.CaptionOutcome;
+import dev.pestream.connectors.plm.CaptionService;
+import dev.pestream.connectors.plm.ChatCompletions;
 import dev.pestream.models.metrics.WindowHistogram;
 import dev.pestream.schemas.Caption;
 import java.util.ArrayList;
@@ -48,7 +51,7 @@ public class CaptionAsyncFunction extends RichAsyncFunction<CaptionRequest, Capt
 
   @Override
   public void open(OpenContext openContext) {
-    service = CaptionService.acquire(settings);
+    service = CaptionService.acquire(settings.server(), settings.calls());
     inFlight = new ConcurrentHashMap<>();
     MetricGroup metrics = getRuntimeContext().getMetricGroup();
     latency = metrics.histogram(CaptionMetrics.REQUEST_LATENCY_MS, new WindowHistogram(HISTOGRAM_SIZE));
@@ -64,20 +67,21 @@ public class CaptionAsyncFunction extends RichAsyncFunction<CaptionRequest, Capt
 
   @Override
   public void asyncInvoke(CaptionRequest request, ResultFuture<Caption> resultFuture) {
-    String prompt = settings.promptFor(request.streamId);
+    String prompt = settings.prompts().promptFor(request.streamId);
     List<byte[]> jpegs = new ArrayList<>(request.frames.length);
     for (CaptionFrame f : request.frames) {
       jpegs.add(f.jpeg);
     }
     CaptionService.Call call = service.submit(
-        () -> ChatCompletions.requestBody(settings.model(), prompt, jpegs, settings.maxTokens(), settings.temperature()),
-        settings.maxAttempts(), settings.captionTimeout(), listener());
+        () -> ChatCompletions.requestBody(settings.server().model(), prompt, jpegs, settings.prompts().maxTokens(),
+            settings.prompts().temperature()),
+        settings.calls().maxAttempts(), settings.calls().captionTimeout(), listener());
     String key = key(request);
     inFlight.put(key, call);
     call.result().thenAccept(outcome -> {
       inFlight.remove(key, call);
       count(outcome);
-      resultFuture.complete(List.of(CaptionRecords.of(request, settings.model(), prompt, outcome)));
+      resultFuture.complete(List.of(CaptionRecords.of(request, settings.server().model(), prompt, outcome)));
     });
   }
 
@@ -92,7 +96,8 @@ public class CaptionAsyncFunction extends RichAsyncFunction<CaptionRequest, Capt
         "no caption within the async timeout of " + settings.asyncTimeout().toMillis() + " ms", 0,
         settings.asyncTimeout().toMillis());
     count(outcome);
-    resultFuture.complete(List.of(CaptionRecords.of(request, settings.model(), settings.promptFor(request.streamId), outcome)));
+    resultFuture.complete(List.of(
+        CaptionRecords.of(request, settings.server().model(), settings.prompts().promptFor(request.streamId), outcome)));
   }
 
   @Override

@@ -1,5 +1,7 @@
 package dev.pestream.operators.captions;
 
+import dev.pestream.connectors.plm.SecretSource;
+import dev.pestream.connectors.plm.TlsSettings;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +25,7 @@ public final class CaptionOptions {
       .defaultValue("facebook/Perception-LM-1B")
       .withDescription("Model name sent with each request (the server loads it by this name).");
   public static final ConfigOption<String> PROMPT = ConfigOptions.key("captions.prompt").stringType()
-      .defaultValue(CaptionSettings.DEFAULT_PROMPT)
+      .defaultValue(CaptionPrompts.DEFAULT_PROMPT)
       .withDescription("Prompt sent with every window's frames.");
   public static final ConfigOption<Map<String, String>> STREAM_PROMPTS = ConfigOptions.key("captions.stream-prompts")
       .mapType().defaultValue(Map.of())
@@ -55,10 +57,10 @@ public final class CaptionOptions {
   public static final ConfigOption<Double> FPS = ConfigOptions.key("captions.fps").doubleType().defaultValue(1.0)
       .withDescription("Frames per second sampled for captions (PLM: 1). The window must hold a whole number of frame intervals.");
   public static final ConfigOption<Integer> MAX_FRAMES = ConfigOptions.key("captions.max-frames").intType()
-      .defaultValue(CaptionSettings.PLM_MAX_FRAMES)
+      .defaultValue(CaptionFrameSettings.PLM_MAX_FRAMES)
       .withDescription("Most frames per window; more are thinned to this many, evenly spread (PLM: 32).");
   public static final ConfigOption<Integer> IMAGE_SIZE = ConfigOptions.key("captions.image-size").intType()
-      .defaultValue(CaptionSettings.PLM_IMAGE_SIZE)
+      .defaultValue(CaptionFrameSettings.PLM_IMAGE_SIZE)
       .withDescription("Frames are resized to this square size, bicubic (PLM: 448).");
   public static final ConfigOption<Float> JPEG_QUALITY = ConfigOptions.key("captions.jpeg-quality").floatType()
       .defaultValue(0.9f).withDescription("JPEG quality of the frames sent, in (0, 1].");
@@ -102,31 +104,31 @@ public final class CaptionOptions {
     TlsSettings tls = new TlsSettings(config.getOptional(TRUST_STORE).orElse(null), config.get(TRUST_STORE_TYPE),
         SecretSource.parse(config.getOptional(TRUST_STORE_PASSWORD).orElse(null)));
     return Optional.of(CaptionSettings.builder()
-        .endpoint(endpoint.get())
-        .model(config.get(MODEL))
-        .prompt(config.get(PROMPT))
-        .streamPrompts(config.get(STREAM_PROMPTS))
-        .promptRules(config.get(PROMPT_RULES).stream().map(PromptRule::parse).toList())
-        .apiKey(SecretSource.parse(config.getOptional(API_KEY).orElse(null)))
-        .tls(tls)
-        .maxTokens(config.get(MAX_TOKENS))
-        .temperature(config.get(TEMPERATURE))
-        .window(config.get(WINDOW))
-        .framesPerSecond(config.get(FPS))
-        .maxFrames(config.get(MAX_FRAMES))
-        .imageSize(config.get(IMAGE_SIZE))
-        .jpegQuality(config.get(JPEG_QUALITY))
-        .idleTimeout(config.get(IDLE_TIMEOUT))
-        .maxConcurrentRequests(config.get(MAX_CONCURRENT_REQUESTS))
-        .requestsPerSecond(config.get(REQUESTS_PER_SECOND))
-        .requestTimeout(config.get(REQUEST_TIMEOUT))
-        .captionTimeout(config.get(CAPTION_TIMEOUT))
-        .maxAttempts(config.get(MAX_ATTEMPTS))
-        .initialBackoff(config.get(INITIAL_BACKOFF))
-        .maxBackoff(config.get(MAX_BACKOFF))
-        .breakerFailureThreshold(config.get(BREAKER_FAILURES))
-        .breakerOpenDuration(config.get(BREAKER_OPEN))
-        .asyncCapacity(config.get(ASYNC_CAPACITY))
+        .server(s -> s.endpoint(endpoint.get())
+            .model(config.get(MODEL))
+            .apiKey(SecretSource.parse(config.getOptional(API_KEY).orElse(null)))
+            .tls(tls))
+        .prompts(p -> p.prompt(config.get(PROMPT))
+            .streamPrompts(config.get(STREAM_PROMPTS))
+            .promptRules(config.get(PROMPT_RULES).stream().map(PromptRule::parse).toList())
+            .maxTokens(config.get(MAX_TOKENS))
+            .temperature(config.get(TEMPERATURE)))
+        .frames(f -> f.window(config.get(WINDOW))
+            .framesPerSecond(config.get(FPS))
+            .maxFrames(config.get(MAX_FRAMES))
+            .imageSize(config.get(IMAGE_SIZE))
+            .jpegQuality(config.get(JPEG_QUALITY))
+            .idleTimeout(config.get(IDLE_TIMEOUT)))
+        .calls(c -> c.maxConcurrentRequests(config.get(MAX_CONCURRENT_REQUESTS))
+            .requestsPerSecond(config.get(REQUESTS_PER_SECOND))
+            .requestTimeout(config.get(REQUEST_TIMEOUT))
+            .captionTimeout(config.get(CAPTION_TIMEOUT))
+            .maxAttempts(config.get(MAX_ATTEMPTS))
+            .initialBackoff(config.get(INITIAL_BACKOFF))
+            .maxBackoff(config.get(MAX_BACKOFF))
+            .breakerFailureThreshold(config.get(BREAKER_FAILURES))
+            .breakerOpenDuration(config.get(BREAKER_OPEN))
+            .asyncCapacity(config.get(ASYNC_CAPACITY)))
         .build());
   }
 }

@@ -11,7 +11,7 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 
 /**
  * The caption stage in one call: decoded chunks (with caption frames: give the decode stage
- * {@link CaptionSettings#framePolicy()}) → per-stream caption windows → PLM server (Async
+ * {@link CaptionFrameSettings#framePolicy()}) → per-stream caption windows → PLM server (Async
  * I/O, unordered, bounded) → {@link Caption} records, with a dead letter (side output {@code
  * DeadLetters.TAG} of the returned operator) for every window that could not be captioned.
  * Every operator has a uid and a name. Write the result with an exactly-once sink keyed by
@@ -27,7 +27,7 @@ public final class CaptionPipeline {
 
   /**
    * Attaches the caption stage to the decode stage's output (in order per stream). The decode stage
-   * must make caption frames: {@code new DecodeStage(..., settings.framePolicy())}.
+   * must make caption frames: {@code new DecodeStage(..., settings.frames().framePolicy())}.
    */
   public static SingleOutputStreamOperator<Caption> attach(DataStream<DecodedChunk> decoded, CaptionSettings settings) {
     return attachChunks(
@@ -42,7 +42,7 @@ public final class CaptionPipeline {
         .process(new CaptionWindowAssembler(settings), TypeInformation.of(CaptionRequest.class))
         .uid(UID_WINDOWS).name("caption windows");
     return AsyncDataStream.unorderedWait(requests, new CaptionAsyncFunction(settings),
-            settings.asyncTimeout().toMillis(), TimeUnit.MILLISECONDS, settings.asyncCapacity())
+            settings.asyncTimeout().toMillis(), TimeUnit.MILLISECONDS, settings.calls().asyncCapacity())
         .uid(UID_PLM).name("PLM captions")
         .process(new CaptionDeadLetters())
         .uid(UID_ERRORS).name("caption errors");

@@ -1,5 +1,6 @@
 package dev.pestream.operators.captions;
 
+import dev.pestream.connectors.plm.CaptionOutcome;
 import dev.pestream.schemas.Caption;
 import dev.pestream.schemas.CaptionStatus;
 

@@ -46,7 +46,8 @@ public class CaptionWindowAssembler extends SegmentedWindowAssembler<CaptionChun
   private transient Counter empty;
 
   public CaptionWindowAssembler(CaptionSettings settings) {
-    this(settings.window(), settings.frameInterval(), settings.maxFrames(), settings.idleTimeout());
+    this(settings.frames().window(), settings.frames().frameInterval(), settings.frames().maxFrames(),
+        settings.frames().idleTimeout());
   }
 
   /**

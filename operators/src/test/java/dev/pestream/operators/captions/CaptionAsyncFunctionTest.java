@@ -3,8 +3,9 @@ package dev.pestream.operators.captions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pestream.connectors.deadletter.DeadLetters;
-import dev.pestream.operators.testing.FakePlmServer;
+import dev.pestream.connectors.plm.CaptionOutcome;
 import dev.pestream.operators.testing.FakePlmServer.Fault;
+import dev.pestream.operators.testing.FakePlmServer;
 import dev.pestream.operators.testing.TestJpegs;
 import dev.pestream.schemas.Caption;
 import dev.pestream.schemas.CaptionStatus;
@@ -59,9 +60,10 @@ class CaptionAsyncFunctionTest {
   }
 
   private CaptionSettings.Builder settings() {
-    return CaptionSettings.builder().endpoint(server.baseUrl()).model(MODEL).maxConcurrentRequests(4)
-        .requestsPerSecond(100).initialBackoff(Duration.ofMillis(20)).maxBackoff(Duration.ofMillis(50))
-        .requestTimeout(Duration.ofSeconds(5)).captionTimeout(Duration.ofSeconds(20)).asyncCapacity(8);
+    return CaptionSettings.builder().server(s -> s.endpoint(server.baseUrl()).model(MODEL))
+        .calls(c -> c.maxConcurrentRequests(4).requestsPerSecond(100).initialBackoff(Duration.ofMillis(20))
+            .maxBackoff(Duration.ofMillis(50)).requestTimeout(Duration.ofSeconds(5)).captionTimeout(Duration.ofSeconds(20))
+            .asyncCapacity(8));
   }
 
   static CaptionRequest request(String stream, long window, int frames) {
@@ -90,7 +92,7 @@ class CaptionAsyncFunctionTest {
     TypeSerializer<CaptionRequest> in =
         TypeInformation.of(CaptionRequest.class).createSerializer(new org.apache.flink.api.common.serialization.SerializerConfigImpl());
     var h = new OneInputStreamOperatorTestHarness<>(new AsyncWaitOperatorFactory<>(new CaptionAsyncFunction(s),
-        s.asyncTimeout().toMillis(), s.asyncCapacity(), AsyncDataStream.OutputMode.UNORDERED), in, env);
+        s.asyncTimeout().toMillis(), s.calls().asyncCapacity(), AsyncDataStream.OutputMode.UNORDERED), in, env);
     h.setup(new CaptionAsyncFunction(s).getProducedType().createSerializer(h.getExecutionConfig().getSerializerConfig()));
     return h;
   }
@@ -113,7 +115,7 @@ class CaptionAsyncFunctionTest {
   @Test
   void completesEveryWindowWithItsCaptionAndCountsTheWork() throws Exception {
     server.script(Fault.TOO_MANY_REQUESTS, Fault.SERVER_ERROR);
-    CaptionSettings s = settings().streamPrompt("cam-2", "Who is there?").build();
+    CaptionSettings s = settings().prompts(p -> p.streamPrompt("cam-2", "Who is there?")).build();
     try (var h = harness(s)) {
       h.open();
       h.processElement(new StreamRecord<>(request("cam-1", 0, 10), 1));
@@ -147,7 +149,7 @@ class CaptionAsyncFunctionTest {
   @Test
   void aWindowThatCannotBeCaptionedBecomesAnErrorCaptionAndADeadLetter() throws Exception {
     server.pattern(n -> Fault.SERVER_ERROR);
-    CaptionSettings s = settings().maxAttempts(2).build();
+    CaptionSettings s = settings().calls(c -> c.maxAttempts(2)).build();
     List<Caption> captions;
     try (var h = harness(s)) {
       h.open();
@@ -182,7 +184,7 @@ class CaptionAsyncFunctionTest {
   void windowsInFlightAtACheckpointAreCaptionedOnceAfterTheRestore() throws Exception {
     AtomicBoolean stalled = new AtomicBoolean(false);
     server.pattern(n -> stalled.get() ? Fault.STALL : Fault.NONE).stallFor(Duration.ofSeconds(5));
-    CaptionSettings s = settings().requestTimeout(Duration.ofSeconds(10)).build();
+    CaptionSettings s = settings().calls(c -> c.requestTimeout(Duration.ofSeconds(10))).build();
     OperatorSubtaskState snapshot;
     List<Caption> before;
     try (var h = harness(s)) {

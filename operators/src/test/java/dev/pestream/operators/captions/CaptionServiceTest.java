@@ -2,9 +2,18 @@ package dev.pestream.operators.captions;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.pestream.operators.testing.FakePlmServer;
+import dev.pestream.connectors.plm.CaptionOutcome;
+import dev.pestream.connectors.plm.CaptionService;
+import dev.pestream.connectors.plm.ChatCompletions;
+import dev.pestream.connectors.plm.CircuitBreaker;
+import dev.pestream.connectors.plm.PlmCallPolicy;
+import dev.pestream.connectors.plm.PlmClient;
+import dev.pestream.connectors.plm.RateLimiter;
+import dev.pestream.connectors.plm.SecretSource;
+import dev.pestream.connectors.plm.TlsSettings;
 import dev.pestream.operators.testing.FakePlmServer.Fault;
 import dev.pestream.operators.testing.FakePlmServer.Received;
+import dev.pestream.operators.testing.FakePlmServer;
 import dev.pestream.operators.testing.TestJpegs;
 import dev.pestream.operators.testing.TestTls;
 import java.nio.charset.StandardCharsets;
@@ -45,16 +54,17 @@ class CaptionServiceTest {
   private CaptionSettings.Builder settings(String endpoint) throws Exception {
     Path keyFile = dir.resolve("key");
     Files.writeString(keyFile, KEY + "\n", StandardCharsets.UTF_8);
-    return CaptionSettings.builder().endpoint(endpoint).model(MODEL).apiKey(SecretSource.file(keyFile))
-        .maxConcurrentRequests(4).requestsPerSecond(100).initialBackoff(Duration.ofMillis(20))
-        .maxBackoff(Duration.ofMillis(100)).requestTimeout(Duration.ofSeconds(5)).captionTimeout(Duration.ofSeconds(30));
+    return CaptionSettings.builder().server(s -> s.endpoint(endpoint).model(MODEL).apiKey(SecretSource.file(keyFile)))
+        .calls(c -> c.maxConcurrentRequests(4).requestsPerSecond(100).initialBackoff(Duration.ofMillis(20))
+            .maxBackoff(Duration.ofMillis(100)).requestTimeout(Duration.ofSeconds(5)).captionTimeout(Duration.ofSeconds(30)));
   }
 
   /** A service with a limiter and breaker of its own (the JVM-wide ones are tested separately). */
   private CaptionService service(CaptionSettings settings) {
-    CaptionService service = new CaptionService(settings, PlmClient.create(settings),
-        RateLimiter.perSecond(settings.requestsPerSecond()),
-        new CircuitBreaker(settings.breakerFailureThreshold(), settings.breakerOpenDuration(), System::nanoTime),
+    PlmCallPolicy calls = settings.calls();
+    CaptionService service = new CaptionService(settings.server(), calls, PlmClient.create(settings.server(), calls),
+        RateLimiter.perSecond(calls.requestsPerSecond()),
+        new CircuitBreaker(calls.breakerFailureThreshold(), calls.breakerOpenDuration(), System::nanoTime),
         System::nanoTime, Math::random);
     closeables.add(service);
     return service;
@@ -67,8 +77,9 @@ class CaptionServiceTest {
 
   private static CompletableFuture<CaptionOutcome> submit(CaptionService service, CaptionSettings s,
       CaptionService.Listener listener) {
-    return service.submit(() -> ChatCompletions.requestBody(s.model(), s.prompt(), FRAMES, s.maxTokens(), s.temperature()),
-        s.maxAttempts(), s.captionTimeout(), listener).result();
+    return service.submit(() -> ChatCompletions.requestBody(s.server().model(), s.prompts().prompt(), FRAMES,
+        s.prompts().maxTokens(), s.prompts().temperature()), s.calls().maxAttempts(), s.calls().captionTimeout(), listener)
+        .result();
   }
 
   /** Counts attempts and retries as the metrics do. */
@@ -95,7 +106,7 @@ class CaptionServiceTest {
     CaptionSettings s = settings(server.baseUrl()).build();
     CaptionOutcome outcome = caption(service(s), s, CaptionService.Listener.NONE);
     assertThat(outcome.ok()).as(String.valueOf(outcome)).isTrue();
-    assertThat(outcome.text()).startsWith("2 frames of 448x448").endsWith("asked: " + CaptionSettings.DEFAULT_PROMPT);
+    assertThat(outcome.text()).startsWith("2 frames of 448x448").endsWith("asked: " + CaptionPrompts.DEFAULT_PROMPT);
     List<int[]> colours = FakePlmServer.coloursOf(outcome.text());
     assertThat(colours).hasSize(2);
     assertThat(colours.get(0)[0]).isGreaterThan(200);
@@ -110,7 +121,7 @@ class CaptionServiceTest {
   void retriesOn429And500AndStallsUntilItSucceeds() throws Exception {
     FakePlmServer server = server().script(Fault.TOO_MANY_REQUESTS, Fault.SERVER_ERROR, Fault.STALL)
         .stallFor(Duration.ofSeconds(3));
-    CaptionSettings s = settings(server.baseUrl()).requestTimeout(Duration.ofMillis(400)).build();
+    CaptionSettings s = settings(server.baseUrl()).calls(c -> c.requestTimeout(Duration.ofMillis(400))).build();
     Counting listener = new Counting();
     CaptionOutcome outcome = caption(service(s), s, listener);
     assertThat(outcome.ok()).as(String.valueOf(outcome)).isTrue();
@@ -135,7 +146,7 @@ class CaptionServiceTest {
   @Test
   void aRequestTheServerRejectsIsNotRetried() throws Exception {
     FakePlmServer server = server();
-    CaptionSettings s = settings(server.baseUrl()).model("facebook/Perception-LM-8B").build();
+    CaptionSettings s = settings(server.baseUrl()).server(c -> c.model("facebook/Perception-LM-8B")).build();
     CaptionOutcome outcome = caption(service(s), s, CaptionService.Listener.NONE);
     assertThat(outcome.ok()).isFalse();
     assertThat(outcome.errorClass()).isEqualTo("HTTP_404");
@@ -149,7 +160,7 @@ class CaptionServiceTest {
     FakePlmServer server = server();
     Path wrong = dir.resolve("wrong-key");
     Files.writeString(wrong, "sk-wrong-secret");
-    CaptionSettings s = settings(server.baseUrl()).apiKey(SecretSource.file(wrong)).build();
+    CaptionSettings s = settings(server.baseUrl()).server(c -> c.apiKey(SecretSource.file(wrong))).build();
     CaptionOutcome outcome = caption(service(s), s, CaptionService.Listener.NONE);
     assertThat(outcome.errorClass()).isEqualTo("HTTP_401");
     assertThat(outcome.toString()).doesNotContain("sk-wrong-secret").doesNotContain(KEY);
@@ -158,7 +169,7 @@ class CaptionServiceTest {
   @Test
   void givesUpAfterMaxAttempts() throws Exception {
     FakePlmServer server = server().pattern(n -> Fault.SERVER_ERROR);
-    CaptionSettings s = settings(server.baseUrl()).maxAttempts(3).breakerFailureThreshold(100).build();
+    CaptionSettings s = settings(server.baseUrl()).calls(c -> c.maxAttempts(3).breakerFailureThreshold(100)).build();
     CaptionOutcome outcome = caption(service(s), s, CaptionService.Listener.NONE);
     assertThat(outcome.errorClass()).isEqualTo(CaptionOutcome.RETRIES_EXHAUSTED);
     assertThat(outcome.error()).contains("3 attempt(s) failed").contains("HTTP 500");
@@ -170,8 +181,8 @@ class CaptionServiceTest {
   void theBreakerStopsCallsToAFailingServerThenProbesAndRecovers() throws Exception {
     AtomicInteger failing = new AtomicInteger(1);
     FakePlmServer server = server().pattern(n -> failing.get() == 1 ? Fault.SERVER_ERROR : Fault.NONE);
-    CaptionSettings s = settings(server.baseUrl()).maxAttempts(50).breakerFailureThreshold(3)
-        .breakerOpenDuration(Duration.ofMillis(1500)).build();
+    CaptionSettings s = settings(server.baseUrl()).calls(c -> c.maxAttempts(50).breakerFailureThreshold(3)
+        .breakerOpenDuration(Duration.ofMillis(1500))).build();
     CaptionService service = service(s);
     List<CompletableFuture<CaptionOutcome>> calls = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
@@ -199,9 +210,9 @@ class CaptionServiceTest {
   @Test
   void aDeadServerEndsInAnErrorOnceTheDeadlinePasses() throws Exception {
     FakePlmServer server = server().pattern(n -> Fault.SERVER_ERROR);
-    CaptionSettings s = settings(server.baseUrl()).maxAttempts(100).breakerFailureThreshold(2)
+    CaptionSettings s = settings(server.baseUrl()).calls(c -> c.maxAttempts(100).breakerFailureThreshold(2)
         .breakerOpenDuration(Duration.ofSeconds(5)).requestTimeout(Duration.ofSeconds(1))
-        .captionTimeout(Duration.ofSeconds(2)).build();
+        .captionTimeout(Duration.ofSeconds(2))).build();
     CaptionOutcome outcome = caption(service(s), s, CaptionService.Listener.NONE);
     assertThat(outcome.ok()).isFalse();
     assertThat(outcome.errorClass()).isEqualTo(CaptionOutcome.CIRCUIT_OPEN);
@@ -213,16 +224,16 @@ class CaptionServiceTest {
   @Test
   void aServiceRecreatedAfterARestartKeepsTheBreakerAndTheRateLimit() throws Exception {
     FakePlmServer server = server().pattern(n -> Fault.SERVER_ERROR);
-    CaptionSettings s = settings(server.baseUrl()).maxAttempts(2).breakerFailureThreshold(2)
-        .breakerOpenDuration(Duration.ofSeconds(30)).captionTimeout(Duration.ofSeconds(10)).build();
-    CaptionService first = CaptionService.acquire(s);
+    CaptionSettings s = settings(server.baseUrl()).calls(c -> c.maxAttempts(2).breakerFailureThreshold(2)
+        .breakerOpenDuration(Duration.ofSeconds(30)).captionTimeout(Duration.ofSeconds(10))).build();
+    CaptionService first = CaptionService.acquire(s.server(), s.calls());
     try {
       assertThat(submit(first, s, CaptionService.Listener.NONE).get(30, TimeUnit.SECONDS).ok()).isFalse();
       assertThat(first.breakerState()).isEqualTo(CircuitBreaker.State.OPEN);
     } finally {
       first.release();
     }
-    CaptionService second = CaptionService.acquire(s);
+    CaptionService second = CaptionService.acquire(s.server(), s.calls());
     try {
       assertThat(second).isNotSameAs(first);
       assertThat(second.breakerState()).isEqualTo(CircuitBreaker.State.OPEN);
@@ -237,7 +248,7 @@ class CaptionServiceTest {
   @Test
   void capsConcurrentRequests() throws Exception {
     FakePlmServer server = server().answerTime(Duration.ofMillis(200));
-    CaptionSettings s = settings(server.baseUrl()).maxConcurrentRequests(2).build();
+    CaptionSettings s = settings(server.baseUrl()).calls(c -> c.maxConcurrentRequests(2)).build();
     CaptionService service = service(s);
     List<CompletableFuture<CaptionOutcome>> calls = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
@@ -252,7 +263,7 @@ class CaptionServiceTest {
   @Test
   void keepsToTheRateLimitAsTheServerSeesIt() throws Exception {
     FakePlmServer server = server();
-    CaptionSettings s = settings(server.baseUrl()).requestsPerSecond(4).maxConcurrentRequests(8).build();
+    CaptionSettings s = settings(server.baseUrl()).calls(c -> c.requestsPerSecond(4).maxConcurrentRequests(8)).build();
     CaptionService service = service(s);
     long started = System.nanoTime();
     List<CompletableFuture<CaptionOutcome>> calls = new ArrayList<>();
@@ -274,7 +285,7 @@ class CaptionServiceTest {
     Path password = dir.resolve("trust-password");
     Files.writeString(password, tls.trustStorePassword());
     CaptionSettings trusting = settings(server.baseUrl())
-        .tls(TlsSettings.trustStore(tls.trustStore(), "PKCS12", SecretSource.file(password))).build();
+        .server(c -> c.tls(TlsSettings.trustStore(tls.trustStore(), "PKCS12", SecretSource.file(password)))).build();
     CaptionOutcome ok = caption(service(trusting), trusting, CaptionService.Listener.NONE);
     assertThat(ok.ok()).as(String.valueOf(ok)).isTrue();
 

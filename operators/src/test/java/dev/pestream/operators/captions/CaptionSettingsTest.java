@@ -3,8 +3,11 @@ package dev.pestream.operators.captions;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.pestream.connectors.plm.SecretSource;
+import dev.pestream.connectors.plm.TlsSettings;
 import java.io.ByteArrayOutputStream;
 import java.io.ObjectOutputStream;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,46 +22,50 @@ import org.junit.jupiter.api.io.TempDir;
 
 class CaptionSettingsTest {
   private static CaptionSettings.Builder valid() {
-    return CaptionSettings.builder().endpoint("http://plm:8000").model("facebook/Perception-LM-1B");
+    return CaptionSettings.builder().server(s -> s.endpoint("http://plm:8000").model("facebook/Perception-LM-1B"));
   }
 
   @Test
   void defaultsFollowPlm() {
     CaptionSettings s = valid().build();
-    assertThat(s.prompt()).isEqualTo("What is happening in the video?");
-    assertThat(s.temperature()).isZero();
-    assertThat(s.maxTokens()).isEqualTo(256);
-    assertThat(s.maxFrames()).isEqualTo(32);
-    assertThat(s.imageSize()).isEqualTo(448);
-    assertThat(s.window()).isEqualTo(Duration.ofSeconds(10));
-    assertThat(s.frameIntervalUs()).isEqualTo(1_000_000L);
-    assertThat(s.framePolicy().intervalUs()).isEqualTo(1_000_000L);
-    assertThat(s.framePolicy().imageSize()).isEqualTo(448);
-    assertThat(s.asyncTimeout()).isGreaterThan(s.captionTimeout());
+    assertThat(s.prompts().prompt()).isEqualTo("What is happening in the video?");
+    assertThat(s.prompts().temperature()).isZero();
+    assertThat(s.prompts().maxTokens()).isEqualTo(256);
+    assertThat(s.frames().maxFrames()).isEqualTo(32);
+    assertThat(s.frames().imageSize()).isEqualTo(448);
+    assertThat(s.frames().window()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(s.frames().frameIntervalUs()).isEqualTo(1_000_000L);
+    assertThat(s.frames().framePolicy().intervalUs()).isEqualTo(1_000_000L);
+    assertThat(s.frames().framePolicy().imageSize()).isEqualTo(448);
+    assertThat(s.asyncTimeout()).isGreaterThan(s.calls().captionTimeout());
   }
 
   @Test
   void theChatUrlIsDerivedFromTheEndpoint() {
-    assertThat(valid().endpoint("http://plm:8000").build().chatCompletionsUrl()).hasToString("http://plm:8000/v1/chat/completions");
-    assertThat(valid().endpoint("http://plm:8000/").build().chatCompletionsUrl()).hasToString("http://plm:8000/v1/chat/completions");
-    assertThat(valid().endpoint("https://gw/plm/v1").build().chatCompletionsUrl()).hasToString("https://gw/plm/v1/chat/completions");
-    assertThat(valid().endpoint("https://gw/x/v1/chat/completions").build().chatCompletionsUrl())
-        .hasToString("https://gw/x/v1/chat/completions");
+    assertThat(chatUrl("http://plm:8000")).hasToString("http://plm:8000/v1/chat/completions");
+    assertThat(chatUrl("http://plm:8000/")).hasToString("http://plm:8000/v1/chat/completions");
+    assertThat(chatUrl("https://gw/plm/v1")).hasToString("https://gw/plm/v1/chat/completions");
+    assertThat(chatUrl("https://gw/x/v1/chat/completions")).hasToString("https://gw/x/v1/chat/completions");
+  }
+
+  private static URI chatUrl(String endpoint) {
+    return valid().server(s -> s.endpoint(endpoint)).build().server().chatCompletionsUrl();
   }
 
   @Test
   void promptsPerStreamOverrideTheDefault() {
-    CaptionSettings s = valid().prompt("Describe.").streamPrompt("cam-1", "Who enters the door?").build();
+    CaptionPrompts s = valid().prompts(p -> p.prompt("Describe.").streamPrompt("cam-1", "Who enters the door?")).build()
+        .prompts();
     assertThat(s.promptFor("cam-1")).isEqualTo("Who enters the door?");
     assertThat(s.promptFor("cam-2")).isEqualTo("Describe.");
   }
 
   @Test
   void promptRulesApplyInOrderToStreamsWithoutTheirOwnPrompt() {
-    CaptionSettings s = valid().prompt("Describe.").streamPrompt("door-7", "Is the door open?")
+    CaptionPrompts s = valid().prompts(p -> p.prompt("Describe.").streamPrompt("door-7", "Is the door open?")
         .promptRules(List.of(PromptRule.parse("door-*=Who enters the door?"), PromptRule.parse("*-road-?=Count the cars."),
-            PromptRule.parse("door-1*=Never used: an earlier rule matches first.")))
-        .build();
+            PromptRule.parse("door-1*=Never used: an earlier rule matches first."))))
+        .build().prompts();
     assertThat(s.promptFor("door-7")).as("a stream's own prompt wins").isEqualTo("Is the door open?");
     assertThat(s.promptFor("door-12")).as("first matching rule").isEqualTo("Who enters the door?");
     assertThat(s.promptFor("main-road-3")).isEqualTo("Count the cars.");
@@ -77,18 +84,23 @@ class CaptionSettingsTest {
 
   @Test
   void badValuesAreRejectedWithTheReason() {
-    assertThatThrownBy(() -> CaptionSettings.builder().model("m").build()).hasMessageContaining("endpoint");
-    assertThatThrownBy(() -> valid().endpoint("ftp://x").build()).hasMessageContaining("http(s)");
-    assertThatThrownBy(() -> valid().endpoint("http://user:secret@plm:8000").build()).hasMessageContaining("user info");
-    assertThatThrownBy(() -> valid().model(" ").build()).hasMessageContaining("model");
-    assertThatThrownBy(() -> valid().window(Duration.ofMillis(10500)).build()).hasMessageContaining("whole number of frame intervals");
-    assertThatThrownBy(() -> valid().temperature(-0.1).build()).hasMessageContaining("temperature");
-    assertThatThrownBy(() -> valid().maxFrames(0).build()).hasMessageContaining("max frames");
-    assertThatThrownBy(() -> valid().requestsPerSecond(0).build()).hasMessageContaining("requests per second");
-    assertThatThrownBy(() -> valid().captionTimeout(Duration.ofSeconds(1)).build()).hasMessageContaining("caption timeout");
-    assertThatThrownBy(() -> valid().maxBackoff(Duration.ofMillis(1)).build()).hasMessageContaining("max backoff");
-    assertThatThrownBy(() -> valid().streamPrompt("s", "").build()).hasMessageContaining("prompt of stream s");
-    assertThatThrownBy(() -> valid().tls(TlsSettings.trustStore(Path.of("/x.p12"), "PKCS12", SecretSource.none())).build())
+    assertThatThrownBy(() -> CaptionSettings.builder().server(s -> s.model("m")).build()).hasMessageContaining("endpoint");
+    assertThatThrownBy(() -> valid().server(s -> s.endpoint("ftp://x")).build()).hasMessageContaining("http(s)");
+    assertThatThrownBy(() -> valid().server(s -> s.endpoint("http://user:secret@plm:8000")).build())
+        .hasMessageContaining("user info");
+    assertThatThrownBy(() -> valid().server(s -> s.model(" ")).build()).hasMessageContaining("model");
+    assertThatThrownBy(() -> valid().frames(f -> f.window(Duration.ofMillis(10500))).build())
+        .hasMessageContaining("whole number of frame intervals");
+    assertThatThrownBy(() -> valid().prompts(p -> p.temperature(-0.1)).build()).hasMessageContaining("temperature");
+    assertThatThrownBy(() -> valid().frames(f -> f.maxFrames(0)).build()).hasMessageContaining("max frames");
+    assertThatThrownBy(() -> valid().calls(c -> c.requestsPerSecond(0)).build()).hasMessageContaining("requests per second");
+    assertThatThrownBy(() -> valid().calls(c -> c.captionTimeout(Duration.ofSeconds(1))).build())
+        .hasMessageContaining("caption timeout");
+    assertThatThrownBy(() -> valid().calls(c -> c.maxBackoff(Duration.ofMillis(1))).build())
+        .hasMessageContaining("max backoff");
+    assertThatThrownBy(() -> valid().prompts(p -> p.streamPrompt("s", "")).build()).hasMessageContaining("prompt of stream s");
+    assertThatThrownBy(() -> valid()
+        .server(s -> s.tls(TlsSettings.trustStore(Path.of("/x.p12"), "PKCS12", SecretSource.none()))).build())
         .hasMessageContaining("not https");
   }
 
@@ -105,7 +117,7 @@ class CaptionSettingsTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageNotContaining("sk-pasted-secret");
 
-    CaptionSettings s = valid().apiKey(SecretSource.parse("file:" + keyFile)).build();
+    CaptionSettings s = valid().server(server -> server.apiKey(SecretSource.parse("file:" + keyFile))).build();
     assertThat(s.toString()).contains("apiKey=file:" + keyFile).doesNotContain("sk-file-secret");
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
@@ -130,35 +142,17 @@ class CaptionSettingsTest {
     Optional<CaptionSettings> settings = CaptionOptions.settings(config);
     assertThat(settings).isPresent();
     CaptionSettings s = settings.get();
-    assertThat(s.model()).isEqualTo("facebook/Perception-LM-3B");
-    assertThat(s.promptFor("cam-1")).isEqualTo("Who is there?");
-    assertThat(s.promptFor("cam-2")).isEqualTo("Count the cars.");
-    assertThat(s.promptFor("door-3")).isEqualTo("Who enters the door?");
-    assertThat(s.promptFor("cam-9")).isEqualTo("Is anyone on camera?");
+    assertThat(s.server().model()).isEqualTo("facebook/Perception-LM-3B");
+    assertThat(s.prompts().promptFor("cam-1")).isEqualTo("Who is there?");
+    assertThat(s.prompts().promptFor("cam-2")).isEqualTo("Count the cars.");
+    assertThat(s.prompts().promptFor("door-3")).isEqualTo("Who enters the door?");
+    assertThat(s.prompts().promptFor("cam-9")).isEqualTo("Is anyone on camera?");
     assertThat(s.toString()).contains("promptRules=[door-*=Who enters the door?, cam-*=Is anyone on camera?]");
-    assertThat(s.apiKey()).isEqualTo(SecretSource.env("PLM_API_KEY"));
-    assertThat(s.window()).isEqualTo(Duration.ofSeconds(20));
-    assertThat(s.frameInterval()).isEqualTo(Duration.ofSeconds(2));
-    assertThat(s.requestsPerSecond()).isEqualTo(7);
-    assertThat(s.breakerOpenDuration()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(s.server().apiKey()).isEqualTo(SecretSource.env("PLM_API_KEY"));
+    assertThat(s.frames().window()).isEqualTo(Duration.ofSeconds(20));
+    assertThat(s.frames().frameInterval()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(s.calls().requestsPerSecond()).isEqualTo(7);
+    assertThat(s.calls().breakerOpenDuration()).isEqualTo(Duration.ofSeconds(5));
     assertThat(s.toBuilder().build()).isEqualTo(s);
-  }
-
-  @Test
-  void failuresAreClassifiedForRetriesAndTheBreaker() {
-    assertThat(PlmCallException.http(429, Optional.empty(), "x").retryable()).isTrue();
-    assertThat(PlmCallException.http(429, Optional.empty(), "x").breakerResult()).isEqualTo(CircuitBreaker.Result.NEUTRAL);
-    assertThat(PlmCallException.http(503, Optional.empty(), "x").retryable()).isTrue();
-    assertThat(PlmCallException.http(503, Optional.empty(), "x").breakerResult()).isEqualTo(CircuitBreaker.Result.FAILURE);
-    assertThat(PlmCallException.http(501, Optional.empty(), "x").retryable()).isFalse();
-    assertThat(PlmCallException.http(400, Optional.empty(), "x").retryable()).isFalse();
-    assertThat(PlmCallException.http(401, Optional.empty(), "x").breakerResult()).isEqualTo(CircuitBreaker.Result.SUCCESS);
-    assertThat(PlmCallException.http(422, Optional.empty(), "x").code()).isEqualTo("HTTP_422");
-    assertThat(PlmCallException.timeout(Duration.ofSeconds(1)).retryable()).isTrue();
-    assertThat(PlmCallException.connection(new java.io.IOException("reset")).breakerResult())
-        .isEqualTo(CircuitBreaker.Result.FAILURE);
-    assertThat(PlmClient.parseRetryAfter("7")).contains(Duration.ofSeconds(7));
-    assertThat(PlmClient.parseRetryAfter("Wed, 21 Oct 2015 07:28:00 GMT")).contains(Duration.ZERO);
-    assertThat(PlmClient.parseRetryAfter("soon")).isEmpty();
   }
 }

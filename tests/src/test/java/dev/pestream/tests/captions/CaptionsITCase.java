@@ -116,14 +116,15 @@ class CaptionsITCase {
           .pattern(n -> n == 4 || n == 13 ? Fault.STALL : n % 4 == 1 ? Fault.TOO_MANY_REQUESTS
               : n % 5 == 2 ? Fault.SERVER_ERROR : Fault.NONE);
       CaptionSettings settings = CaptionSettings.builder()
-          .endpoint(server.baseUrl()).model(MODEL).streamPrompt("cam-2", CAM_2_PROMPT)
-          // rules: "cam-?" gives cam-0 and cam-1 their prompt, the refused one reaches cam-bad
-          .promptRules(List.of(PromptRule.parse("cam-?=" + RULE_PROMPT),
-              PromptRule.parse("cam-b*=" + REFUSED + " to caption this")))
-          .maxConcurrentRequests(CONCURRENT_REQUESTS).requestsPerSecond(REQUESTS_PER_SECOND)
-          .requestTimeout(Duration.ofSeconds(4)).captionTimeout(Duration.ofSeconds(60)).maxAttempts(8)
-          .initialBackoff(Duration.ofMillis(100)).maxBackoff(Duration.ofSeconds(1)).asyncCapacity(4)
-          .idleTimeout(Duration.ZERO).build();
+          .server(s -> s.endpoint(server.baseUrl()).model(MODEL))
+          .prompts(p -> p.streamPrompt("cam-2", CAM_2_PROMPT)
+              // rules: "cam-?" gives cam-0 and cam-1 their prompt, the refused one reaches cam-bad
+              .promptRules(List.of(PromptRule.parse("cam-?=" + RULE_PROMPT),
+                  PromptRule.parse("cam-b*=" + REFUSED + " to caption this"))))
+          .calls(c -> c.maxConcurrentRequests(CONCURRENT_REQUESTS).requestsPerSecond(REQUESTS_PER_SECOND)
+              .requestTimeout(Duration.ofSeconds(4)).captionTimeout(Duration.ofSeconds(60)).maxAttempts(8)
+              .initialBackoff(Duration.ofMillis(100)).maxBackoff(Duration.ofSeconds(1)).asyncCapacity(4))
+          .frames(f -> f.idleTimeout(Duration.ZERO)).build();
 
       FAILURES.set(0);
       run(kafka, in, out, dlq, settings);
@@ -201,7 +202,7 @@ class CaptionsITCase {
         .keyBy(MediaChunk::getStreamId, Types.STRING)
         .process(new ChunkSequencer(64, 0, 100_000)).uid("sequence").name("order chunks")
         .process(new DecodeStage(DecodeLimits.defaults(), new FramePolicy.Native(), VideoPreprocessing.pe(32), null,
-            settings.framePolicy()))
+            settings.frames().framePolicy()))
         .uid("decode").name("decode");
     SingleOutputStreamOperator<Caption> captions = CaptionPipeline.attach(decoded, settings);
     captions

@@ -1,4 +1,4 @@
-package dev.pestream.operators.captions;
+package dev.pestream.connectors.plm;
 
 import java.time.Duration;
 import java.util.function.LongSupplier;

@@ -1,4 +1,4 @@
-package dev.pestream.operators.captions;
+package dev.pestream.connectors.plm;
 
 import java.io.Serializable;
 import java.time.Duration;

@@ -1,5 +1,6 @@
-package dev.pestream.operators.captions;
+package dev.pestream.connectors.plm;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -33,16 +34,16 @@ import org.slf4j.LoggerFactory;
  */
 public final class CaptionService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CaptionService.class);
-  private static final Map<CaptionSettings.ServerKey, CaptionService> SHARED = new HashMap<>();
+  private static final Map<ServerKey, CaptionService> SHARED = new HashMap<>();
   /**
    * The rate limiter and breaker of each server outlive the services that use them (a few bytes
    * per server): a service recreated after a task restart must neither forget the requests just
    * sent (and exceed the rate) nor close a breaker that a dead server opened.
    */
-  private static final Map<CaptionSettings.ServerKey, RateLimiter> LIMITERS = new HashMap<>();
-  private static final Map<CaptionSettings.ServerKey, CircuitBreaker> BREAKERS = new HashMap<>();
+  private static final Map<ServerKey, RateLimiter> LIMITERS = new HashMap<>();
+  private static final Map<ServerKey, CircuitBreaker> BREAKERS = new HashMap<>();
   /** Likewise the concurrency permits: attempts of a closing service still count until they end. */
-  private static final Map<CaptionSettings.ServerKey, Semaphore> PERMITS = new HashMap<>();
+  private static final Map<ServerKey, Semaphore> PERMITS = new HashMap<>();
   private static final long POLL_MILLIS = 100;
   private static final AtomicInteger THREADS = new AtomicInteger();
 
@@ -63,7 +64,7 @@ public final class CaptionService implements AutoCloseable {
     };
   }
 
-  private final CaptionSettings.ServerKey key;
+  private final ServerKey key;
   private final PlmClient client;
   private final RateLimiter limiter;
   private final Semaphore permits;
@@ -78,26 +79,27 @@ public final class CaptionService implements AutoCloseable {
   private int references;
 
   /** A service of its own (not shared); tests pass their limiter, breaker, clock and randomness. */
-  public CaptionService(CaptionSettings settings, PlmClient client, RateLimiter limiter, CircuitBreaker breaker,
-      LongSupplier nanoClock, DoubleSupplier random) {
-    this(settings, client, limiter, new Semaphore(settings.maxConcurrentRequests(), true), breaker, nanoClock, random);
+  public CaptionService(PlmServer server, PlmCallPolicy policy, PlmClient client, RateLimiter limiter,
+      CircuitBreaker breaker, LongSupplier nanoClock, DoubleSupplier random) {
+    this(ServerKey.of(server, policy), client, limiter, new Semaphore(policy.maxConcurrentRequests(), true), breaker,
+        nanoClock, random);
   }
 
-  private CaptionService(CaptionSettings settings, PlmClient client, RateLimiter limiter, Semaphore permits,
+  private CaptionService(ServerKey key, PlmClient client, RateLimiter limiter, Semaphore permits,
       CircuitBreaker breaker, LongSupplier nanoClock, DoubleSupplier random) {
-    this.key = settings.serverKey();
+    this.key = key;
     this.client = client;
     this.limiter = limiter;
     this.permits = permits;
     this.breaker = breaker;
     this.clock = nanoClock;
     this.random = random;
-    this.backoff = new Backoff(settings.initialBackoff(), settings.maxBackoff());
+    this.backoff = new Backoff(key.initialBackoff(), key.maxBackoff());
     int id = THREADS.incrementAndGet();
     ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> daemon(r, "plm-retry-timer-" + id));
     t.setRemoveOnCancelPolicy(true);
     this.timer = t;
-    for (int i = 0; i < settings.maxConcurrentRequests(); i++) {
+    for (int i = 0; i < key.maxConcurrentRequests(); i++) {
       Thread worker = daemon(this::work, "plm-caller-" + id + "-" + i);
       workers.add(worker);
       worker.start();
@@ -105,32 +107,34 @@ public final class CaptionService implements AutoCloseable {
   }
 
   /**
-   * A service with a client built from {@code settings} and the JVM's rate limiter and breaker for
-   * its server (system clock).
+   * A service with a client built from {@code server} and {@code policy} and the JVM's rate limiter
+   * and breaker for that server (system clock).
    */
-  public static CaptionService create(CaptionSettings settings) {
+  public static CaptionService create(PlmServer server, PlmCallPolicy policy) {
+    ServerKey key = ServerKey.of(server, policy);
     RateLimiter limiter;
     Semaphore permits;
     CircuitBreaker breaker;
     synchronized (SHARED) {
-      limiter = LIMITERS.computeIfAbsent(settings.serverKey(), k -> RateLimiter.perSecond(k.requestsPerSecond()));
-      permits = PERMITS.computeIfAbsent(settings.serverKey(), k -> new Semaphore(k.maxConcurrentRequests(), true));
-      breaker = BREAKERS.computeIfAbsent(settings.serverKey(),
+      limiter = LIMITERS.computeIfAbsent(key, k -> RateLimiter.perSecond(k.requestsPerSecond()));
+      permits = PERMITS.computeIfAbsent(key, k -> new Semaphore(k.maxConcurrentRequests(), true));
+      breaker = BREAKERS.computeIfAbsent(key,
           k -> new CircuitBreaker(k.breakerFailureThreshold(), k.breakerOpenDuration(), System::nanoTime));
     }
-    return new CaptionService(settings, PlmClient.create(settings), limiter, permits, breaker, System::nanoTime,
+    return new CaptionService(key, PlmClient.create(server, policy), limiter, permits, breaker, System::nanoTime,
         () -> ThreadLocalRandom.current().nextDouble());
   }
 
-  /** The JVM-wide service for {@code settings}' server; pair with {@link #release()}. */
-  public static CaptionService acquire(CaptionSettings settings) {
+  /** The JVM-wide service for {@code server} called with {@code policy}; pair with {@link #release()}. */
+  public static CaptionService acquire(PlmServer server, PlmCallPolicy policy) {
+    ServerKey key = ServerKey.of(server, policy);
     synchronized (SHARED) {
-      CaptionService service = SHARED.get(settings.serverKey());
+      CaptionService service = SHARED.get(key);
       if (service == null) {
-        service = create(settings);
-        SHARED.put(settings.serverKey(), service);
+        service = create(server, policy);
+        SHARED.put(key, service);
         LOG.info("Caption service for {} started: {} concurrent requests, {} requests/s, {} attempts", service.client.url(),
-            settings.maxConcurrentRequests(), settings.requestsPerSecond(), settings.maxAttempts());
+            policy.maxConcurrentRequests(), policy.requestsPerSecond(), policy.maxAttempts());
       }
       service.references++;
       return service;
@@ -323,6 +327,21 @@ public final class CaptionService implements AutoCloseable {
     queue.drainTo(left);
     for (Call call : left) {
       call.finish(call.error(CaptionOutcome.CANCELLED, "the caption service was stopped"));
+    }
+  }
+
+  /**
+   * What identifies one shared connection to the server within a JVM: callers with equal keys
+   * share the HTTP client, the concurrency cap, the rate limit and the circuit breaker. The model,
+   * the caption timeout and the async capacity are per caller and not part of it.
+   */
+  private record ServerKey(URI url, SecretSource apiKey, TlsSettings tls, int maxConcurrentRequests,
+      int requestsPerSecond, Duration requestTimeout, int maxAttempts, Duration initialBackoff, Duration maxBackoff,
+      int breakerFailureThreshold, Duration breakerOpenDuration) {
+    static ServerKey of(PlmServer server, PlmCallPolicy policy) {
+      return new ServerKey(server.chatCompletionsUrl(), server.apiKey(), server.tls(), policy.maxConcurrentRequests(),
+          policy.requestsPerSecond(), policy.requestTimeout(), policy.maxAttempts(), policy.initialBackoff(),
+          policy.maxBackoff(), policy.breakerFailureThreshold(), policy.breakerOpenDuration());
     }
   }
 

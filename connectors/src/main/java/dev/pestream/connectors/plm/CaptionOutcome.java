@@ -1,4 +1,4 @@
-package dev.pestream.operators.captions;
+package dev.pestream.connectors.plm;
 
 /**
  * How one window's caption call ended: the text, or a stable error code and the reason.

@@ -1,4 +1,4 @@
-package dev.pestream.operators.captions;
+package dev.pestream.connectors.plm;
 
 import java.io.IOException;
 import java.net.URI;
@@ -42,15 +42,15 @@ public final class PlmClient {
     this.authorization = apiKey.map(k -> "Bearer " + k).orElse(null);
   }
 
-  /** A client for {@code settings}: reads the API key and the trust store now. */
-  public static PlmClient create(CaptionSettings settings) {
+  /** A client for {@code server}: reads the API key and the trust store now. */
+  public static PlmClient create(PlmServer server, PlmCallPolicy policy) {
     HttpClient http = HttpClient.newBuilder()
         .version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(min(settings.requestTimeout(), Duration.ofSeconds(10)))
-        .sslContext(settings.tls().sslContext())
+        .connectTimeout(min(policy.requestTimeout(), Duration.ofSeconds(10)))
+        .sslContext(server.tls().sslContext())
         .followRedirects(HttpClient.Redirect.NEVER)
         .build();
-    return new PlmClient(http, settings.chatCompletionsUrl(), settings.apiKey().resolve());
+    return new PlmClient(http, server.chatCompletionsUrl(), server.apiKey().resolve());
   }
 
   public URI url() {

@@ -1,4 +1,4 @@
-package dev.pestream.operators.captions;
+package dev.pestream.connectors.plm;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,9 +1,9 @@
-package dev.pestream.operators.captions;
+package dev.pestream.connectors.plm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.pestream.operators.captions.CircuitBreaker.Result;
-import dev.pestream.operators.captions.CircuitBreaker.State;
+import dev.pestream.connectors.plm.CircuitBreaker.Result;
+import dev.pestream.connectors.plm.CircuitBreaker.State;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
