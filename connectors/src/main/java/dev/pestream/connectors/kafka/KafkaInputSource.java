@@ -52,7 +52,10 @@ public final class KafkaInputSource {
     return this;
   }
 
-  /** Standard Kafka client settings (security.protocol, ssl.*, sasl.*, ...), applied last. */
+  /**
+   * Standard Kafka client settings (security.protocol, ssl.*, sasl.*, ...), applied last. An
+   * isolation.level other than read_committed is refused by {@link #build()}.
+   */
   public KafkaInputSource clientProperties(Properties properties) {
     this.clientProperties.putAll(properties);
     return this;
@@ -68,6 +71,9 @@ public final class KafkaInputSource {
     if (groupId == null || groupId.isBlank()) {
       throw new IllegalArgumentException("a consumer group id is required");
     }
+    ClientOverrides.refuseUnless(clientProperties, ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"::equals,
+        "the job reads committed data only (read_committed), so that records of aborted"
+            + " transactions never reach it");
     var builder = KafkaSource.<KafkaInput>builder()
         .setBootstrapServers(bootstrapServers)
         .setTopics(topics)

@@ -68,7 +68,12 @@ public final class RecordSink<T extends SpecificRecordBase> {
     return this;
   }
 
-  /** Standard Kafka client settings (security.protocol, ssl.*, sasl.*, ...), applied last. */
+  /**
+   * Standard Kafka client settings (security.protocol, ssl.*, sasl.*, ...), applied last.
+   * {@link #build()} refuses those that contradict the sink's delivery guarantee: a different
+   * transaction.timeout.ms, any transactional.id, acks other than all, and (exactly-once)
+   * enable.idempotence=false.
+   */
   public RecordSink<T> clientProperties(Properties properties) {
     this.clientProperties.putAll(properties);
     return this;
@@ -88,10 +93,12 @@ public final class RecordSink<T extends SpecificRecordBase> {
         && (transactionalIdPrefix == null || transactionalIdPrefix.isBlank())) {
       throw new IllegalArgumentException("exactly-once needs a transactional id prefix unique to this sink");
     }
-    if (transactionTimeout.isNegative() || transactionTimeout.compareTo(Duration.ofMinutes(15)) > 0) {
-      throw new IllegalArgumentException(
-          "transaction timeout must be positive and within the broker default maximum of 15 min");
+    if (transactionTimeout == null || transactionTimeout.isNegative() || transactionTimeout.isZero()
+        || transactionTimeout.compareTo(Duration.ofMinutes(15)) > 0) {
+      throw new IllegalArgumentException("transaction timeout must be positive and within the broker"
+          + " default maximum of 15 min, got " + transactionTimeout);
     }
+    refuseContradictingClientProperties();
     Properties producer = new Properties();
     producer.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, String.valueOf(transactionTimeout.toMillis()));
     producer.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
@@ -106,6 +113,24 @@ public final class RecordSink<T extends SpecificRecordBase> {
       builder.setTransactionalIdPrefix(transactionalIdPrefix);
     }
     return builder.build();
+  }
+
+  private void refuseContradictingClientProperties() {
+    long timeoutMs = transactionTimeout.toMillis();
+    ClientOverrides.refuseUnless(clientProperties, ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
+        v -> v.equals(String.valueOf(timeoutMs)),
+        "the sink's transaction timeout is " + timeoutMs + " ms, validated against the broker maximum;"
+            + " set " + KafkaOptions.TRANSACTION_TIMEOUT.key() + " instead");
+    ClientOverrides.refuseUnless(clientProperties, ProducerConfig.TRANSACTIONAL_ID_CONFIG, v -> false,
+        "exactly-once sinks derive one transactional id per subtask from their prefix ("
+            + KafkaOptions.TRANSACTIONAL_ID_PREFIX.key() + "); a fixed one would fence the subtasks"
+            + " against each other, or make an at-least-once producer transactional");
+    ClientOverrides.refuseUnless(clientProperties, ProducerConfig.ACKS_CONFIG, v -> v.equals("all") || v.equals("-1"),
+        "the sink's " + guarantee + " delivery needs acks=all, or a leader failover loses acknowledged records");
+    if (guarantee == DeliveryGuarantee.EXACTLY_ONCE) {
+      ClientOverrides.refuseUnless(clientProperties, ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true"::equalsIgnoreCase,
+          "Kafka transactions, which exactly-once delivery rests on, need an idempotent producer");
+    }
   }
 
   private static final class Serializer<T extends SpecificRecordBase>

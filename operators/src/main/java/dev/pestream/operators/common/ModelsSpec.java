@@ -56,11 +56,12 @@ public record ModelsSpec(String bundleDir, RuntimeOptions options) implements Se
 
   /**
    * {@link #open(List, List)} for a Flink operator: the shared sessions' batching metrics are
-   * reported under the operator's {@code model} metric group.
+   * reported under {@code <operator>.models.<graph>} (models/README.md), the operator's own group
+   * being the parent that {@link Models#registerMetrics} adds {@code models} to.
    */
   public Models open(RuntimeContext context, List<String> graphs, List<String> heads) {
     Models models = open(graphs, heads);
-    models.registerMetrics(context.getMetricGroup().addGroup("model"));
+    models.registerMetrics(context.getMetricGroup());
     return models;
   }
 }

@@ -35,6 +35,9 @@ import org.apache.flink.util.Collector;
  * The first chunk of a stream may be any sequence number (a job can start mid-stream); the
  * sequencer waits within the bounds for lower ones before it starts. Emitted chunks are the input
  * objects with the mark set, not copies.
+ *
+ * <p>No side output: nothing here is malformed input (parsing dead-letters that earlier), and a
+ * dropped duplicate is counted in {@value #METRIC_DUPLICATES_DROPPED}, not dead-lettered.
  */
 public class ChunkSequencer extends KeyedProcessFunction<String, MediaChunk, MediaChunk>
     implements ResultTypeQueryable<MediaChunk> {

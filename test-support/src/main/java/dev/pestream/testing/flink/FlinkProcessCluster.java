@@ -2,7 +2,6 @@ package dev.pestream.testing.flink;
 
 import dev.pestream.testing.Poll;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -12,7 +11,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -20,10 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.flink.util.FileUtils;
@@ -34,7 +29,8 @@ import org.apache.flink.util.NetUtils;
  * not published): one JobManager ({@code StandaloneSessionClusterEntrypoint}, with the REST API and
  * web submission) and N TaskManagers ({@code TaskManagerRunner}), started the way Flink's own
  * scripts start them: JVM memory flags computed by {@code BashJavaUtils}, Flink's Java 17
- * {@code --add-opens}, one {@code config.yaml}, per-process logs.
+ * {@code --add-opens}, one {@code config.yaml}, per-process logs ({@link ClusterConfig} writes
+ * the configuration, {@link ProcessLauncher} starts the JVMs).
  *
  * <p>The class path of every process is the file named by {@value #CLASSPATH_FILE_PROPERTY}
  * (flink-lib's {@code flink-cluster.classpath}: Flink itself plus what PE Stream puts in lib/, ONNX
@@ -51,45 +47,9 @@ public final class FlinkProcessCluster implements AutoCloseable {
   /** System property: keep the working directory (config, logs, checkpoints) after close. */
   public static final String KEEP_DIR_PROPERTY = "pestream.cluster.keep-dir";
 
-  /** The JVM flags Flink's own conf/config.yaml sets for Java 17 ({@code env.java.opts.all}). */
-  static final List<String> FLINK_JAVA17_OPTS = List.of(
-      "--add-exports=java.base/sun.net.util=ALL-UNNAMED",
-      "--add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED",
-      "--add-exports=jdk.compiler/com.sun.tools.javac.api=ALL-UNNAMED",
-      "--add-exports=jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED",
-      "--add-exports=jdk.compiler/com.sun.tools.javac.parser=ALL-UNNAMED",
-      "--add-exports=jdk.compiler/com.sun.tools.javac.tree=ALL-UNNAMED",
-      "--add-exports=jdk.compiler/com.sun.tools.javac.util=ALL-UNNAMED",
-      "--add-exports=java.security.jgss/sun.security.krb5=ALL-UNNAMED",
-      "--add-opens=java.base/java.lang=ALL-UNNAMED",
-      "--add-opens=java.base/java.net=ALL-UNNAMED",
-      "--add-opens=java.base/java.io=ALL-UNNAMED",
-      "--add-opens=java.base/java.nio=ALL-UNNAMED",
-      "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-      "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
-      "--add-opens=java.base/java.text=ALL-UNNAMED",
-      "--add-opens=java.base/java.time=ALL-UNNAMED",
-      "--add-opens=java.base/java.util=ALL-UNNAMED",
-      "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
-      "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
-      "--add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED");
-
-  /**
-   * Environment of every process. ONNX Runtime 1.29's POSIX telemetry (on unless this is set)
-   * sends events to Microsoft, and on a 1 MB-stack thread it crashes the JVM with SIGSEGV at
-   * OrtEnvironment creation when the process's command line is longer than about 4 KB, as a Flink
-   * process's is (deploy/README.md).
-   */
-  static final Map<String, String> PROCESS_ENVIRONMENT = Map.of("ORT_DISABLE_TELEMETRY", "1");
-
   private static final String JOB_MANAGER_MAIN = "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint";
   private static final String TASK_MANAGER_MAIN = "org.apache.flink.runtime.taskexecutor.TaskManagerRunner";
-  private static final String BASH_JAVA_UTILS = "org.apache.flink.runtime.util.bash.BashJavaUtils";
-  private static final String BASH_JAVA_UTILS_PREFIX = "BASH_JAVA_UTILS_EXEC_RESULT:";
-  private static final Pattern PROMETHEUS_REPORTER =
-      Pattern.compile("metrics\\.reporter\\.([^.]+)\\.factory\\.class");
   private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(120);
-  private static final String PROMETHEUS_FACTORY = "org.apache.flink.metrics.prometheus.PrometheusReporterFactory";
 
   /** A running TaskManager process: its resource id (as the REST API lists it) and metrics port. */
   public record TaskManager(String resourceId, Process process, int metricsPort) {
@@ -102,22 +62,21 @@ public final class FlinkProcessCluster implements AutoCloseable {
   private final List<String> classpath;
   private final Map<String, String> config = new LinkedHashMap<>();
   private final List<TaskManager> taskManagers = new ArrayList<>();
-  private final List<Process> processes = new CopyOnWriteArrayList<>();
-  private final Map<Process, String> processNames = new java.util.concurrent.ConcurrentHashMap<>();
+  private ProcessLauncher launcher;
   private Path workDir;
   private Path confDir;
   private Path logDir;
   private Process jobManager;
   private int jobManagerMetricsPort;
   private String prometheusReporter;
-  private ProcessResources taskManagerResources;
+  private ProcessLauncher.Resources taskManagerResources;
   private FlinkRestClient rest;
   private Thread shutdownHook;
   private int taskManagersStarted;
 
   private FlinkProcessCluster(Builder settings) {
     this.settings = settings;
-    this.classpath = classpathFromProperty();
+    this.classpath = ProcessLauncher.classpathFromProperty();
   }
 
   public static Builder builder() {
@@ -160,21 +119,23 @@ public final class FlinkProcessCluster implements AutoCloseable {
       confDir = Files.createDirectories(workDir.resolve("conf"));
       logDir = Files.createDirectories(workDir.resolve("log"));
       Files.createDirectories(workDir.resolve("plugins")); // Flink's default plugins dir, relative to the working dir
+      launcher = new ProcessLauncher(classpath, workDir, confDir, logDir);
       shutdownHook = new Thread(this::killAll, "flink-process-cluster-shutdown");
       Runtime.getRuntime().addShutdownHook(shutdownHook);
 
       int restPort = freePort();
-      config.putAll(baseConfig(restPort, freePort()));
+      config.putAll(ClusterConfig.base(workDir, restPort, freePort(), settings.slotsPerTaskManager));
       config.putAll(settings.config);
-      prometheusReporter = prometheusReporterName(config);
-      writeConfig();
+      prometheusReporter = ClusterConfig.prometheusReporterName(config);
+      ClusterConfig.write(confDir, config);
 
-      ProcessResources jobManagerResources = resources("GET_JM_RESOURCE_PARAMS");
-      taskManagerResources = resources("GET_TM_RESOURCE_PARAMS");
+      ProcessLauncher.Resources jobManagerResources = launcher.resources("GET_JM_RESOURCE_PARAMS");
+      taskManagerResources = launcher.resources("GET_TM_RESOURCE_PARAMS");
       rest = new FlinkRestClient(URI.create("http://localhost:" + restPort));
 
       jobManagerMetricsPort = freePort();
-      jobManager = launch("jobmanager", JOB_MANAGER_MAIN, jobManagerResources, processConfig("jobmanager", jobManagerMetricsPort));
+      jobManager = launcher.launch("jobmanager", JOB_MANAGER_MAIN, jobManagerResources,
+          ClusterConfig.perProcess(workDir, prometheusReporter, "jobmanager", jobManagerMetricsPort));
       Poll.until("the JobManager's REST API", STARTUP_TIMEOUT, () -> {
         requireAlive(jobManager, "jobmanager");
         return rest.overview();
@@ -197,9 +158,10 @@ public final class FlinkProcessCluster implements AutoCloseable {
   public TaskManager startTaskManager() {
     String id = "tm-" + (++taskManagersStarted);
     int metricsPort = freePort();
-    Map<String, String> dynamic = processConfig(id, metricsPort);
+    Map<String, String> dynamic = ClusterConfig.perProcess(workDir, prometheusReporter, id, metricsPort);
     dynamic.put("taskmanager.resource-id", id);
-    TaskManager tm = new TaskManager(id, launch(id, TASK_MANAGER_MAIN, taskManagerResources, dynamic), metricsPort);
+    TaskManager tm = new TaskManager(id, launcher.launch(id, TASK_MANAGER_MAIN, taskManagerResources, dynamic),
+        metricsPort);
     taskManagers.add(tm);
     return tm;
   }
@@ -252,7 +214,7 @@ public final class FlinkProcessCluster implements AutoCloseable {
   /** Each process's state and the last lines of every process log, for a failing test's report. */
   public String logTails(int lines) {
     StringBuilder sb = new StringBuilder();
-    processNames.forEach((process, name) -> sb.append(name).append(": ")
+    launcher.names().forEach((process, name) -> sb.append(name).append(": ")
         .append(process.isAlive() ? "running" : "exited with code " + process.exitValue()).append('\n'));
     try (Stream<Path> logs = Files.list(logDir)) {
       for (Path log : logs.sorted().toList()) {
@@ -281,7 +243,7 @@ public final class FlinkProcessCluster implements AutoCloseable {
   /** Stops every process (SIGTERM, SIGKILL after 15 s) and removes the working directory. */
   @Override
   public void close() {
-    List<Process> running = new ArrayList<>(processes);
+    List<Process> running = launcher == null ? new ArrayList<>() : new ArrayList<>(launcher.processes());
     Collections.reverse(running); // TaskManagers before the JobManager
     running.forEach(Process::destroy);
     for (Process process : running) {
@@ -308,182 +270,13 @@ public final class FlinkProcessCluster implements AutoCloseable {
   }
 
   private void killAll() {
-    processes.forEach(Process::destroyForcibly);
-  }
-
-  private Map<String, String> baseConfig(int restPort, int rpcPort) {
-    Map<String, String> c = new LinkedHashMap<>();
-    c.put("jobmanager.rpc.address", "localhost");
-    c.put("jobmanager.rpc.port", String.valueOf(rpcPort));
-    c.put("jobmanager.bind-host", "localhost");
-    c.put("taskmanager.bind-host", "localhost");
-    c.put("taskmanager.host", "localhost");
-    c.put("rest.address", "localhost");
-    c.put("rest.bind-address", "localhost");
-    c.put("rest.port", String.valueOf(restPort));
-    c.put("web.upload.dir", workDir.resolve("web-upload").toString());
-    c.put("taskmanager.numberOfTaskSlots", String.valueOf(settings.slotsPerTaskManager));
-    // Small processes: a test machine runs the JobManager, several TaskManagers and a broker.
-    c.put("jobmanager.memory.process.size", "640m");
-    c.put("jobmanager.memory.jvm-metaspace.size", "160m");
-    c.put("jobmanager.memory.jvm-overhead.min", "64m");
-    c.put("taskmanager.memory.process.size", "640m");
-    c.put("taskmanager.memory.jvm-metaspace.size", "160m");
-    c.put("taskmanager.memory.jvm-overhead.min", "64m");
-    c.put("taskmanager.memory.managed.size", "16m");
-    c.put("taskmanager.memory.network.min", "16m");
-    c.put("taskmanager.memory.network.max", "16m");
-    // Fast registration and failure detection (STACK.md: start-up ~15 s -> ~5 s); a killed
-    // TaskManager is declared lost after two failed heartbeat RPCs.
-    c.put("cluster.registration.initial-timeout", "500ms");
-    c.put("cluster.registration.error-delay", "500ms");
-    c.put("heartbeat.interval", "1s");
-    c.put("heartbeat.timeout", "10s");
-    c.put("restart-strategy.type", "fixed-delay");
-    c.put("restart-strategy.fixed-delay.attempts", "30");
-    c.put("restart-strategy.fixed-delay.delay", "1s");
-    c.put("state.backend.type", "hashmap");
-    c.put("execution.checkpointing.dir", workDir.resolve("checkpoints").toUri().toString());
-    c.put("execution.checkpointing.savepoint-dir", workDir.resolve("savepoints").toUri().toString());
-    return c;
-  }
-
-  /** Per-process settings: own temp dirs and, with a Prometheus reporter, an own metrics port. */
-  private Map<String, String> processConfig(String name, int metricsPort) {
-    Map<String, String> dynamic = new LinkedHashMap<>();
-    dynamic.put("io.tmp.dirs", workDir.resolve("tmp").resolve(name).toString());
-    if (prometheusReporter != null) {
-      dynamic.put("metrics.reporter." + prometheusReporter + ".port", String.valueOf(metricsPort));
-    }
-    return dynamic;
-  }
-
-  private static String prometheusReporterName(Map<String, String> config) {
-    for (Map.Entry<String, String> e : config.entrySet()) {
-      Matcher m = PROMETHEUS_REPORTER.matcher(e.getKey());
-      if (m.matches() && PROMETHEUS_FACTORY.equals(e.getValue())) {
-        return m.group(1);
-      }
-    }
-    return null;
-  }
-
-  private void writeConfig() throws IOException {
-    StringBuilder yaml = new StringBuilder("# Written by FlinkProcessCluster (flat keys).\n");
-    config.forEach((k, v) -> yaml.append(k).append(": '").append(v.replace("'", "''")).append("'\n"));
-    Files.writeString(confDir.resolve("config.yaml"), yaml.toString(), StandardCharsets.UTF_8);
-    Files.writeString(confDir.resolve("log4j.properties"), String.join("\n",
-        "rootLogger.level = INFO",
-        "rootLogger.appenderRef.file.ref = file",
-        "appender.file.type = File",
-        "appender.file.name = file",
-        "appender.file.fileName = ${sys:log.file}",
-        "appender.file.layout.type = PatternLayout",
-        "appender.file.layout.pattern = %d{HH:mm:ss,SSS} %-5p %-40c{1} - %m%n",
-        "logger.kafka.name = org.apache.kafka",
-        "logger.kafka.level = WARN",
-        ""), StandardCharsets.UTF_8);
-  }
-
-  /** JVM flags and dynamic memory settings of a process, computed as Flink's scripts do. */
-  private record ProcessResources(List<String> jvmArgs, List<String> dynamicArgs) {}
-
-  private ProcessResources resources(String command) throws IOException {
-    Path out = logDir.resolve("bash-java-utils-" + command.toLowerCase() + ".out");
-    List<String> cmd = new ArrayList<>(List.of(javaExecutable(), "-cp", String.join(File.pathSeparator, classpath),
-        BASH_JAVA_UTILS, command, "--configDir", confDir.toString()));
-    Process p = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true)
-        .redirectOutput(out.toFile()).start();
-    try {
-      if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-        p.destroyForcibly();
-        throw new IllegalStateException("BashJavaUtils " + command + " failed:\n" + Files.readString(out));
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      p.destroyForcibly();
-      throw new IllegalStateException("interrupted", e);
-    }
-    List<String> results = Files.readAllLines(out).stream()
-        .filter(l -> l.startsWith(BASH_JAVA_UTILS_PREFIX))
-        .map(l -> l.substring(BASH_JAVA_UTILS_PREFIX.length()).trim())
-        .toList();
-    if (results.size() != 2) {
-      throw new IllegalStateException("BashJavaUtils " + command + " printed " + results.size()
-          + " result lines, expected 2:\n" + Files.readString(out));
-    }
-    return new ProcessResources(split(results.get(0)), split(results.get(1)));
-  }
-
-  private Process launch(String name, String mainClass, ProcessResources resources, Map<String, String> dynamic) {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(javaExecutable());
-    cmd.addAll(resources.jvmArgs());
-    cmd.addAll(FLINK_JAVA17_OPTS);
-    cmd.add("-XX:ErrorFile=" + logDir.resolve(name + "-hs_err_pid%p.log"));
-    cmd.add("-Dlog.file=" + logDir.resolve(name + ".log"));
-    cmd.add("-Dlog4j.configurationFile=" + confDir.resolve("log4j.properties").toUri());
-    cmd.add("-Djava.io.tmpdir=" + workDir.resolve("tmp").resolve(name));
-    // Native-library caches (JavaCPP) shared with the test JVM, so FFmpeg is extracted once.
-    String javacppCache = System.getProperty("org.bytedeco.javacpp.cachedir");
-    if (javacppCache != null) {
-      cmd.add("-Dorg.bytedeco.javacpp.cachedir=" + javacppCache);
-    }
-    cmd.add("-cp");
-    cmd.add(String.join(File.pathSeparator, classpath));
-    cmd.add(mainClass);
-    cmd.add("--configDir");
-    cmd.add(confDir.toString());
-    cmd.addAll(resources.dynamicArgs());
-    dynamic.forEach((k, v) -> {
-      cmd.add("-D");
-      cmd.add(k + "=" + v);
-    });
-    try {
-      Files.createDirectories(workDir.resolve("tmp").resolve(name));
-      ProcessBuilder builder = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true)
-          .redirectOutput(logDir.resolve(name + ".out").toFile());
-      builder.environment().putAll(PROCESS_ENVIRONMENT);
-      Process process = builder.start();
-      processes.add(process);
-      processNames.put(process, name);
-      return process;
-    } catch (IOException e) {
-      throw new UncheckedIOException("could not start " + name, e);
-    }
+    launcher.processes().forEach(Process::destroyForcibly);
   }
 
   private void requireAlive(Process process, String name) {
     if (!process.isAlive()) {
       throw new AssertionError(name + " exited with code " + process.exitValue() + "\n" + logTails(60));
     }
-  }
-
-  private static List<String> classpathFromProperty() {
-    String file = System.getProperty(CLASSPATH_FILE_PROPERTY);
-    if (file == null) {
-      throw new IllegalStateException("system property " + CLASSPATH_FILE_PROPERTY
-          + " is not set: run the cluster tests through Maven (mvn -pl tests -am verify)");
-    }
-    try {
-      List<String> entries = Arrays.stream(Files.readString(Path.of(file)).trim().split(File.pathSeparator))
-          .filter(s -> !s.isBlank()).toList();
-      if (entries.isEmpty()) {
-        throw new IllegalStateException(file + " lists no jars");
-      }
-      return entries;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read the cluster class path " + file
-          + " (built by flink-lib: mvn -pl tests -am verify)", e);
-    }
-  }
-
-  private static List<String> split(String args) {
-    return Arrays.stream(args.split("\\s+")).filter(s -> !s.isEmpty()).toList();
-  }
-
-  private static String javaExecutable() {
-    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 
   private static int freePort() {

@@ -1,5 +1,7 @@
 package dev.pestream.testing.kafka;
 
+import dev.pestream.testing.kafka.BrokerSecurity.Listener;
+import dev.pestream.testing.kafka.BrokerSecurity.ScramUser;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -14,7 +16,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
@@ -33,6 +34,7 @@ import org.slf4j.LoggerFactory;
  * get secured {@link Listener}s, each on its own port chosen at start ({@link
  * #bootstrapServers(String)}): TLS with client certificates, SASL/SCRAM over TLS or plaintext.
  * SCRAM users are created the KRaft way, when the storage is formatted ({@code --add-scram}).
+ * The listener, TLS and SCRAM types are in {@link BrokerSecurity}.
  *
  * <p>The child runs on this JVM's class path, so {@code org.apache.kafka:kafka_2.13} must be on
  * it. A shutdown hook kills the child if the parent exits without closing.
@@ -121,7 +123,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
           "-t", Uuid.randomUuid().toString(), "-c", config.toString(), "--ignore-formatted"));
       for (ScramUser user : scramUsers) {
         format.add("--add-scram");
-        format.add(user.mechanism() + "=[name=" + user.name() + ",password=" + user.password() + "]");
+        format.add(user.formatArgument());
       }
       runToCompletion(format, log, Duration.ofSeconds(60));
       process = javaProcess(List.of("kafka.Kafka", config.toString()))
@@ -398,104 +400,6 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       } catch (IOException e) {
         throw new UncheckedIOException("could not create the broker's data directory", e);
       }
-    }
-  }
-
-  /**
-   * Key and trust material of a TLS listener: PKCS12 stores with the broker's key and the CA
-   * certificates it trusts (for client certificates).
-   */
-  public record Tls(Path keystore, String keystorePassword, Path truststore, String truststorePassword) {
-    public Tls {
-      if (keystore == null || keystorePassword == null || truststore == null || truststorePassword == null) {
-        throw new IllegalArgumentException("TLS needs a keystore and a truststore with their passwords");
-      }
-    }
-
-    Map<String, String> settings() {
-      Map<String, String> s = new LinkedHashMap<>();
-      s.put("ssl.keystore.type", "PKCS12");
-      s.put("ssl.keystore.location", keystore.toString());
-      s.put("ssl.keystore.password", keystorePassword);
-      s.put("ssl.key.password", keystorePassword);
-      s.put("ssl.truststore.type", "PKCS12");
-      s.put("ssl.truststore.location", truststore.toString());
-      s.put("ssl.truststore.password", truststorePassword);
-      return s;
-    }
-
-    @Override
-    public String toString() {
-      return "Tls[keystore=" + keystore + ", truststore=" + truststore + "]"; // no passwords
-    }
-  }
-
-  /**
-   * A listener besides PLAINTEXT: its name (upper case), Kafka security protocol and the
-   * settings that apply to it alone (written as {@code listener.name.<name>.<key>}).
-   */
-  public record Listener(String name, String securityProtocol, Map<String, String> settings) {
-    private static final Set<String> SCRAM_MECHANISMS = Set.of("SCRAM-SHA-256", "SCRAM-SHA-512");
-
-    public Listener {
-      if (name == null || !name.matches("[A-Z][A-Z0-9_]*")) {
-        throw new IllegalArgumentException("listener names are upper-case words, got " + name);
-      }
-      if (!Set.of("SSL", "SASL_SSL", "SASL_PLAINTEXT").contains(securityProtocol)) {
-        throw new IllegalArgumentException("security protocol must be SSL, SASL_SSL or SASL_PLAINTEXT, got "
-            + securityProtocol);
-      }
-      settings = Map.copyOf(settings);
-    }
-
-    /**
-     * TLS that requires a client certificate signed by a CA in {@code tls}'s truststore; the
-     * principal is the certificate's CN ({@code User:<CN>}).
-     */
-    public static Listener mutualTls(String name, Tls tls) {
-      Map<String, String> s = tls.settings();
-      s.put("ssl.client.auth", "required");
-      s.put("ssl.principal.mapping.rules", "RULE:^CN=([^,]+)(,.*)?$/$1/,DEFAULT");
-      return new Listener(name, "SSL", s);
-    }
-
-    /**
-     * SASL/SCRAM with {@code mechanism} (SCRAM-SHA-256 or -512), over TLS when {@code tls} is
-     * given (no client certificates), else over plaintext. The principal is {@code User:<name>}.
-     */
-    public static Listener scram(String name, String mechanism, Tls tls) {
-      if (!SCRAM_MECHANISMS.contains(mechanism)) {
-        throw new IllegalArgumentException("SCRAM mechanism must be one of " + SCRAM_MECHANISMS + ", got " + mechanism);
-      }
-      Map<String, String> s = tls == null ? new LinkedHashMap<>() : tls.settings();
-      s.put("sasl.enabled.mechanisms", mechanism);
-      s.put(mechanism.toLowerCase(Locale.ROOT) + ".sasl.jaas.config",
-          "org.apache.kafka.common.security.scram.ScramLoginModule required;");
-      return new Listener(name, tls == null ? "SASL_PLAINTEXT" : "SASL_SSL", s);
-    }
-
-    @Override
-    public String toString() {
-      return "Listener[" + name + ", " + securityProtocol + "]"; // settings hold passwords
-    }
-  }
-
-  /** A SCRAM credential created at format time. */
-  public record ScramUser(String mechanism, String name, String password) {
-    public ScramUser {
-      if (!Listener.SCRAM_MECHANISMS.contains(mechanism)) {
-        throw new IllegalArgumentException("SCRAM mechanism must be one of " + Listener.SCRAM_MECHANISMS);
-      }
-      if (name == null || !name.matches("[A-Za-z0-9._-]+") || password == null || password.isEmpty()
-          || password.contains("]") || password.contains(",")) {
-        throw new IllegalArgumentException(
-            "SCRAM users need a simple name and a password without ']' or ',' (format-time syntax)");
-      }
-    }
-
-    @Override
-    public String toString() {
-      return "ScramUser[" + mechanism + ", " + name + "]";
     }
   }
 }

@@ -3,9 +3,9 @@ package dev.pestream.testing.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.pestream.testing.kafka.EmbeddedKafkaBroker.Listener;
-import dev.pestream.testing.kafka.EmbeddedKafkaBroker.ScramUser;
-import dev.pestream.testing.kafka.EmbeddedKafkaBroker.Tls;
+import dev.pestream.testing.kafka.BrokerSecurity.Listener;
+import dev.pestream.testing.kafka.BrokerSecurity.ScramUser;
+import dev.pestream.testing.kafka.BrokerSecurity.Tls;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -37,6 +37,12 @@ class EmbeddedKafkaBrokerTest {
         .hasMessageContaining("already used");
     assertThatThrownBy(() -> new ScramUser("SCRAM-SHA-512", "job", "a,b")).hasMessageContaining("password");
     assertThatThrownBy(() -> EmbeddedKafkaBroker.builder().logLevel("LOUD")).hasMessageContaining("log level");
+  }
+
+  @Test
+  void scramUsersBecomeFormatTimeArguments() {
+    assertThat(new ScramUser("SCRAM-SHA-512", "job", "pw").formatArgument())
+        .isEqualTo("SCRAM-SHA-512=[name=job,password=pw]");
   }
 
   @Test

@@ -187,8 +187,7 @@ class FlinkClusterITCase {
     assertThat(after.sum(operatorMetric(DecodeStage.METRIC_CHUNKS_DECODED), thisJob))
         .as("chunks decoded by FFmpeg in the TaskManagers").isEqualTo(chunks);
     double batches = after.samples().stream()
-        .filter(m -> m.name().startsWith("flink_taskmanager_job_task_operator_")
-            && m.name().contains("_" + ModelMetricNames.GROUP + "_")
+        .filter(m -> m.name().startsWith(operatorMetric(ModelMetricNames.GROUP + "_")) // <operator>.models.<graph>
             && m.name().endsWith("_" + ModelMetricNames.BATCHES) && thisJob.test(m.labels()))
         .mapToDouble(PrometheusScrape.Sample::value).sum();
     assertThat(batches).as("ONNX Runtime batches run in the TaskManagers").isPositive();

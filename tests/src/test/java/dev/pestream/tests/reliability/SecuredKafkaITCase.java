@@ -3,9 +3,9 @@ package dev.pestream.tests.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.pestream.testing.kafka.BrokerSecurity.Listener;
+import dev.pestream.testing.kafka.BrokerSecurity.Tls;
 import dev.pestream.testing.kafka.EmbeddedKafkaBroker;
-import dev.pestream.testing.kafka.EmbeddedKafkaBroker.Listener;
-import dev.pestream.testing.kafka.EmbeddedKafkaBroker.Tls;
 import dev.pestream.jobs.cli.RunCommand;
 import dev.pestream.jobs.config.JobConfig;
 import dev.pestream.models.ContractBundle;
