@@ -6,11 +6,9 @@ import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EOF;
 import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EXIT;
 import static org.bytedeco.ffmpeg.global.avutil.av_free;
 import static org.bytedeco.ffmpeg.global.avutil.av_malloc;
-import static org.bytedeco.ffmpeg.global.avutil.av_mallocz;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.concurrent.ConcurrentHashMap;
 import org.bytedeco.ffmpeg.avformat.AVIOContext;
 import org.bytedeco.ffmpeg.avformat.Read_packet_Pointer_BytePointer_int;
 import org.bytedeco.javacpp.BytePointer;
@@ -19,13 +17,13 @@ import org.bytedeco.javacpp.Pointer;
 /** A non-seekable FFmpeg input over a Java {@link InputStream} (the ingest command's stdin). */
 public final class InputStreamAvio implements AutoCloseable {
   private static final int BUFFER_BYTES = 64 * 1024;
-  private static final ConcurrentHashMap<Long, InputStreamAvio> LIVE = new ConcurrentHashMap<>();
+  private static final OpaqueRegistry<InputStreamAvio> LIVE = new OpaqueRegistry<>();
 
   private static final Read_packet_Pointer_BytePointer_int READ =
       new Read_packet_Pointer_BytePointer_int() {
         @Override
         public int call(Pointer opaque, BytePointer buffer, int size) {
-          InputStreamAvio in = LIVE.get(opaque.address());
+          InputStreamAvio in = LIVE.lookup(opaque);
           return in == null ? AVERROR_EXIT : in.read(buffer, size);
         }
       };
@@ -38,8 +36,7 @@ public final class InputStreamAvio implements AutoCloseable {
 
   public InputStreamAvio(InputStream stream) {
     this.stream = stream;
-    token = av_mallocz(64); // zeroed: FFmpeg may look for an AVClass here (avio_child_next)
-    LIVE.put(token.address(), this);
+    token = LIVE.register(this);
     avio = avio_alloc_context(new BytePointer(av_malloc(BUFFER_BYTES)), BUFFER_BYTES, 0, token, READ, null, null);
   }
 
@@ -74,8 +71,6 @@ public final class InputStreamAvio implements AutoCloseable {
     av_free(avio.buffer());
     avio.buffer(null);
     avio_context_free(avio);
-    if (LIVE.remove(token.address()) != null) {
-      av_free(token);
-    }
+    LIVE.release(token);
   }
 }

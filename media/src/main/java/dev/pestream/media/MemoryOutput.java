@@ -8,10 +8,8 @@ import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EINVAL;
 import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EXIT;
 import static org.bytedeco.ffmpeg.global.avutil.av_free;
 import static org.bytedeco.ffmpeg.global.avutil.av_malloc;
-import static org.bytedeco.ffmpeg.global.avutil.av_mallocz;
 
 import java.util.Arrays;
-import java.util.concurrent.ConcurrentHashMap;
 import org.bytedeco.ffmpeg.avformat.AVIOContext;
 import org.bytedeco.ffmpeg.avformat.Seek_Pointer_long_int;
 import org.bytedeco.ffmpeg.avformat.Write_packet_Pointer_BytePointer_int;
@@ -21,17 +19,17 @@ import org.bytedeco.javacpp.Pointer;
 /**
  * A seekable in-memory output for an FFmpeg muxer (WAV and FLAC rewrite their headers at the
  * end, so the output must seek). The callbacks are single static JavaCPP function pointers that
- * find their output through the opaque token.
+ * find their output through the opaque token ({@link OpaqueRegistry}).
  */
 public final class MemoryOutput implements AutoCloseable {
   private static final int BUFFER_BYTES = 64 * 1024;
-  private static final ConcurrentHashMap<Long, MemoryOutput> LIVE = new ConcurrentHashMap<>();
+  private static final OpaqueRegistry<MemoryOutput> LIVE = new OpaqueRegistry<>();
 
   private static final Write_packet_Pointer_BytePointer_int WRITE =
       new Write_packet_Pointer_BytePointer_int() {
         @Override
         public int call(Pointer opaque, BytePointer buffer, int size) {
-          MemoryOutput out = LIVE.get(opaque.address());
+          MemoryOutput out = LIVE.lookup(opaque);
           return out == null ? AVERROR_EXIT : out.write(buffer, size);
         }
       };
@@ -40,7 +38,7 @@ public final class MemoryOutput implements AutoCloseable {
       new Seek_Pointer_long_int() {
         @Override
         public long call(Pointer opaque, long offset, int whence) {
-          MemoryOutput out = LIVE.get(opaque.address());
+          MemoryOutput out = LIVE.lookup(opaque);
           return out == null ? AVERROR_EXIT : out.seek(offset, whence);
         }
       };
@@ -52,8 +50,7 @@ public final class MemoryOutput implements AutoCloseable {
   private int position;
 
   public MemoryOutput() {
-    token = av_mallocz(64); // zeroed: FFmpeg may look for an AVClass here (avio_child_next)
-    LIVE.put(token.address(), this);
+    token = LIVE.register(this);
     BytePointer buffer = new BytePointer(av_malloc(BUFFER_BYTES));
     avio = avio_alloc_context(buffer, BUFFER_BYTES, 1, token, null, WRITE, SEEK);
   }
@@ -102,8 +99,6 @@ public final class MemoryOutput implements AutoCloseable {
     av_free(avio.buffer());
     avio.buffer(null);
     avio_context_free(avio);
-    if (LIVE.remove(token.address()) != null) {
-      av_free(token);
-    }
+    LIVE.release(token);
   }
 }

@@ -2,6 +2,7 @@ package dev.pestream.operators.decode;
 
 import dev.pestream.media.FfmpegErrors;
 import dev.pestream.media.CodecAllowList;
+import dev.pestream.media.OpaqueRegistry;
 
 import static org.bytedeco.ffmpeg.global.avformat.AVSEEK_FORCE;
 import static org.bytedeco.ffmpeg.global.avformat.AVSEEK_SIZE;
@@ -21,12 +22,10 @@ import static org.bytedeco.ffmpeg.global.avutil.av_dict_free;
 import static org.bytedeco.ffmpeg.global.avutil.av_dict_set;
 import static org.bytedeco.ffmpeg.global.avutil.av_free;
 import static org.bytedeco.ffmpeg.global.avutil.av_malloc;
-import static org.bytedeco.ffmpeg.global.avutil.av_mallocz;
 
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.bytedeco.ffmpeg.avformat.AVFormatContext;
 import org.bytedeco.ffmpeg.avformat.AVFormatContext.Io_open_AVFormatContext_PointerPointer_BytePointer_int_PointerPointer;
 import org.bytedeco.ffmpeg.avformat.AVIOContext;
@@ -72,13 +71,13 @@ final class SandboxedInput implements AutoCloseable {
   private static final int SEEK_CUR = 1;
   private static final int SEEK_END = 2;
 
-  private static final ConcurrentHashMap<Long, SandboxedInput> LIVE = new ConcurrentHashMap<>();
+  private static final OpaqueRegistry<SandboxedInput> LIVE = new OpaqueRegistry<>();
 
   private static final Read_packet_Pointer_BytePointer_int READ =
       new Read_packet_Pointer_BytePointer_int() {
         @Override
         public int call(Pointer opaque, BytePointer buffer, int size) {
-          SandboxedInput in = LIVE.get(opaque.address());
+          SandboxedInput in = LIVE.lookup(opaque);
           return in == null ? AVERROR_EXIT : in.read(buffer, size);
         }
       };
@@ -87,7 +86,7 @@ final class SandboxedInput implements AutoCloseable {
       new Seek_Pointer_long_int() {
         @Override
         public long call(Pointer opaque, long offset, int whence) {
-          SandboxedInput in = LIVE.get(opaque.address());
+          SandboxedInput in = LIVE.lookup(opaque);
           return in == null ? AVERROR_EXIT : in.seek(offset, whence);
         }
       };
@@ -96,7 +95,7 @@ final class SandboxedInput implements AutoCloseable {
       new AVIOInterruptCB.Callback_Pointer() {
         @Override
         public int call(Pointer opaque) {
-          SandboxedInput in = opaque == null ? null : LIVE.get(opaque.address());
+          SandboxedInput in = LIVE.lookup(opaque);
           return in == null || in.pastDeadline() ? 1 : 0;
         }
       };
@@ -106,8 +105,7 @@ final class SandboxedInput implements AutoCloseable {
       new Io_open_AVFormatContext_PointerPointer_BytePointer_int_PointerPointer() {
         @Override
         public int call(AVFormatContext s, PointerPointer pb, BytePointer url, int flags, PointerPointer options) {
-          Pointer token = s == null ? null : s.opaque();
-          SandboxedInput in = token == null ? null : LIVE.get(token.address());
+          SandboxedInput in = s == null ? null : LIVE.lookup(s.opaque());
           if (in != null && in.refusedUrl == null) {
             in.refusedUrl = url == null ? "(null)" : url.getString();
           }
@@ -129,10 +127,7 @@ final class SandboxedInput implements AutoCloseable {
     this.data = data;
     this.length = length;
     this.deadlineNanos = deadlineNanos;
-    // FFmpeg treats a custom AVIOContext's opaque as a URLContext when it searches options
-    // (avio_child_next): zeroed memory reads as "no AVClass" and is skipped safely.
-    this.token = av_mallocz(64);
-    LIVE.put(token.address(), this);
+    this.token = LIVE.register(this);
   }
 
   /**
@@ -383,8 +378,6 @@ final class SandboxedInput implements AutoCloseable {
       avio_context_free(avio);
       avio = null;
     }
-    if (LIVE.remove(token.address()) != null) {
-      av_free(token);
-    }
+    LIVE.release(token);
   }
 }
