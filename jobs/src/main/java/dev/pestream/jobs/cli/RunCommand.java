@@ -8,12 +8,15 @@ import dev.pestream.jobs.config.JobConfig;
 import dev.pestream.jobs.config.PerceptionOptions;
 import dev.pestream.models.runtime.RuntimeOptions;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.TimeUtils;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -26,6 +29,8 @@ import picocli.CommandLine.Option;
     description = "Run the perception job (Kafka in, Kafka out). Settings: a YAML file, then -D overrides, then the"
         + " shortcuts below. Every setting is listed at the end.")
 public final class RunCommand implements Callable<Integer> {
+  static final String JOB_NAME = "pestream perception";
+
   @Option(names = "--config", paramLabel = "FILE", description = "YAML file of settings (keys as listed below).")
   Path configFile;
 
@@ -71,17 +76,23 @@ public final class RunCommand implements Callable<Integer> {
     }
     StreamExecutionEnvironment env = environment(config);
     new PerceptionJob(settings).build(env, KafkaEndpoints.inputs(config), KafkaEndpoints.outputs(config));
-    env.execute("pestream perception");
+    // a listener, not executeAsync: execute() keeps Flink's attached/detached (flink run -d) behaviour
+    env.registerJobListener(RunStatus.announcer(System.out, JOB_NAME, LocalFlink.endpoint(env)));
+    // periodic lines only on a terminal: a log file or a pipe gets the job's own logs, not a ticker
+    try (RunStatus status = System.console() == null ? null : RunStatus.start(config, System.out)) {
+      env.execute(JOB_NAME);
+    }
     return 0;
   }
 
   /**
    * The current Flink environment with the {@code flink.*} settings; parallelism and the
    * checkpoint interval only where the job's settings name them or Flink has none, so a cluster's
-   * or the Kubernetes operator's own settings win.
+   * or the Kubernetes operator's own settings win. A local run gets a REST port it can report ({@link LocalFlink}).
    */
   public static StreamExecutionEnvironment environment(JobConfig config) {
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config.flinkSettings());
+    StreamExecutionEnvironment env = LocalFlink.withKnownRestPort(
+        StreamExecutionEnvironment.getExecutionEnvironment(config.flinkSettings()), config.flinkSettings());
     if (config.contains(PerceptionOptions.PARALLELISM)) {
       env.setParallelism(config.get(PerceptionOptions.PARALLELISM));
     }
@@ -97,7 +108,7 @@ public final class RunCommand implements Callable<Integer> {
     put(s, "kafka.bootstrap-servers", bootstrap);
     put(s, PerceptionOptions.WINDOW_LENGTH, window);
     put(s, PerceptionOptions.WINDOW_HOP, hop);
-    put(s, RuntimeOptions.PROVIDERS, providers);
+    put(s, RuntimeOptions.PROVIDERS.key(), providers);
     if (prompts != null) {
       s.put(PerceptionOptions.PROMPTS.key(), String.join(";", prompts));
     }
@@ -123,17 +134,47 @@ public final class RunCommand implements Callable<Integer> {
 
   /** The help footer: every setting with its default and meaning. */
   public static String settingsHelp() {
-    StringBuilder sb = new StringBuilder("%nSettings (YAML keys / -D KEY=VALUE):%n");
+    StringBuilder sb = new StringBuilder("\nSettings (YAML keys / -D KEY=VALUE):\n");
     for (ConfigOption<?> option : JobConfig.documentedOptions()) {
-      sb.append(String.format("  %s%s%n      %s%n", option.key(),
-          option.hasDefaultValue() ? " (default: " + option.defaultValue() + ")" : "",
-          option.description().toString().replace("%", "%%")));
+      entry(sb, option.key() + (option.hasDefaultValue() ? " (default: " + defaultText(option.defaultValue()) + ")" : ""),
+          PlainTextFormatter.render(option.description()));
     }
-    RuntimeOptions.documentedKeys().forEach((key, description) ->
-        sb.append(String.format("  %s%n      %s%n", key, description.replace("%", "%%"))));
-    sb.append(String.format("  %s*%n      Any Kafka client setting (security.protocol, ssl.*, sasl.*); secrets are never printed.%n",
-        JobConfig.KAFKA_CLIENT_PREFIX));
-    sb.append(String.format("  %s*%n      Any Flink setting, e.g. flink.restart-strategy.type: fixed-delay.%n", JobConfig.FLINK_PREFIX));
-    return sb.toString();
+    RuntimeOptions.documentedKeys().forEach((key, description) -> entry(sb, key, description));
+    entry(sb, JobConfig.KAFKA_CLIENT_PREFIX + "*",
+        "Any Kafka client setting (security.protocol, ssl.*, sasl.*); secrets are never printed.");
+    entry(sb, JobConfig.FLINK_PREFIX + "*", "Any Flink setting, e.g. flink.restart-strategy.type: fixed-delay.");
+    // picocli formats the footer: a literal '%' must be doubled and %n is its line break
+    return sb.toString().replace("%", "%%").replace("\n", "%n");
+  }
+
+  /**
+   * One setting: its heading, then its description wrapped to picocli's default width of 80, since
+   * picocli re-wraps longer lines without keeping their indent.
+   */
+  private static void entry(StringBuilder sb, String heading, String description) {
+    String indent = "      ";
+    sb.append("  ").append(heading).append('\n');
+    for (String paragraph : description.split("\n")) {
+      StringBuilder line = new StringBuilder(indent);
+      for (String word : paragraph.strip().split(" +")) {
+        if (line.length() > indent.length() && line.length() + 1 + word.length() > 80) {
+          sb.append(line).append('\n');
+          line = new StringBuilder(indent);
+        }
+        line.append(line.length() > indent.length() ? " " : "").append(word);
+      }
+      sb.append(line).append('\n');
+    }
+  }
+
+  /** A default as it is written in YAML or -D: durations as 10 s, lists separated by ';'. */
+  static String defaultText(Object value) {
+    if (value instanceof Duration d) {
+      return TimeUtils.formatWithHighestUnit(d);
+    }
+    if (value instanceof List<?> list) {
+      return list.isEmpty() ? "none" : list.stream().map(String::valueOf).collect(Collectors.joining(";"));
+    }
+    return String.valueOf(value);
   }
 }

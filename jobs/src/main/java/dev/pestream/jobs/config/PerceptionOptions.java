@@ -38,9 +38,10 @@ public final class PerceptionOptions {
           .withDescription("Checkpoint interval. Exactly-once outputs become visible to read_committed consumers at each"
               + " checkpoint. Applied when set or when Flink's own settings do not enable checkpointing.");
   public static final ConfigOption<Integer> PARALLELISM =
-      ConfigOptions.key("job.parallelism").intType().defaultValue(2)
-          .withDescription("Parallelism of every operator (streams are spread by stream id). Applied only when set;"
-              + " otherwise Flink's default parallelism (cluster / operator settings) is used.");
+      ConfigOptions.key("job.parallelism").intType().noDefaultValue()
+          .withDescription("Parallelism of every operator (streams are spread by stream id). Unset: Flink's"
+              + " parallelism.default decides, i.e. the cluster's / Kubernetes operator's setting, or"
+              + " flink.parallelism.default; a local run without it uses one slot per CPU core of the machine.");
 
   // --- windows ------------------------------------------------------------------------------
   public static final ConfigOption<Duration> WINDOW_LENGTH =

@@ -5,69 +5,172 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * How a bundle's graphs run: execution providers in preference order, TensorRT settings, ONNX
  * Runtime threads, batching (a default and per-graph overrides), which graphs to open, and the text
  * embedding cache size. Immutable and {@link Serializable}, so Flink operators can carry it.
  *
- * <p>Built with {@link #builder()} or from flat string keys ({@link #fromMap}, keys below), e.g. a
- * Flink configuration's {@code toMap()}.
+ * <p>Built with {@link #builder()} or from flat string keys ({@link #fromMap}), e.g. a Flink
+ * configuration's {@code toMap()}. The keys are one table ({@link #keys()}): each {@link Key}
+ * carries its type, default and help, so parsing, the builder's defaults and {@link
+ * #documentedKeys()} cannot drift apart.
  */
 public final class RuntimeOptions implements Serializable {
   private static final long serialVersionUID = 1L;
 
-  /** Comma-separated provider order, default {@code tensorrt,cuda,cpu}. */
-  public static final String PROVIDERS = "models.providers";
-  public static final String DEVICE_ID = "models.device-id";
-  /** ONNX Runtime intra-op threads per session; 0 = ONNX Runtime's default (one per core). */
-  public static final String INTRA_OP_THREADS = "models.intra-op-threads";
-  public static final String TENSORRT_FP16 = "models.tensorrt.fp16";
-  public static final String TENSORRT_ENGINE_CACHE_DIR = "models.tensorrt.engine-cache-dir";
-  public static final String TENSORRT_TIMING_CACHE_DIR = "models.tensorrt.timing-cache-dir";
-  public static final String TENSORRT_WORKSPACE_BYTES = "models.tensorrt.workspace-bytes";
+  /**
+   * One flat {@code models.*} key: its name, typed default, meaning and parser.
+   *
+   * @param <T> the parsed value's type
+   */
+  public static final class Key<T> {
+    private final String key;
+    private final T defaultValue;
+    private final String defaultText;
+    private final String description;
+    private final Function<String, T> parser;
+
+    private Key(String key, T defaultValue, String defaultText, String description, Function<String, T> parser) {
+      this.key = key;
+      this.defaultValue = defaultValue;
+      this.defaultText = defaultText;
+      this.description = description;
+      this.parser = parser;
+    }
+
+    public String key() {
+      return key;
+    }
+
+    /** The value when the key is absent; null for the cache directories, which default to none. */
+    public T defaultValue() {
+      return defaultValue;
+    }
+
+    /** The key's meaning and default, one sentence each, for command-line help. */
+    public String help() {
+      return description + " Default: " + defaultText + ".";
+    }
+
+    /** The trimmed value parsed; bad values fail as the parser does (e.g. NumberFormatException). */
+    public T parse(String value) {
+      return parser.apply(value.trim());
+    }
+
+    @Override
+    public String toString() {
+      return key;
+    }
+  }
+
+  private static <T> Key<T> key(String key, T defaultValue, String description, Function<String, T> parser) {
+    return new Key<>(key, defaultValue, String.valueOf(defaultValue), description, parser);
+  }
+
+  private static <T> Key<T> key(String key, T defaultValue, String defaultText, String description,
+                                Function<String, T> parser) {
+    return new Key<>(key, defaultValue, defaultText, description, parser);
+  }
+
+  private static List<String> commaList(String value) {
+    return Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+  }
+
+  public static final Key<List<ExecutionProvider>> PROVIDERS = key("models.providers",
+      List.of(ExecutionProvider.TENSORRT, ExecutionProvider.CUDA, ExecutionProvider.CPU), "tensorrt,cuda,cpu",
+      "Execution providers in preference order (tensorrt, cuda, cpu), comma separated.",
+      v -> Arrays.stream(v.split(",")).map(ExecutionProvider::parse).toList());
+  public static final Key<Integer> DEVICE_ID = key("models.device-id", 0,
+      "GPU device id for the CUDA and TensorRT providers.", Integer::parseInt);
+  public static final Key<Integer> INTRA_OP_THREADS = key("models.intra-op-threads", 0,
+      "0 (ONNX Runtime's default, one per core)", "ONNX Runtime intra-op threads per session.", Integer::parseInt);
+  public static final Key<Boolean> TENSORRT_FP16 = key("models.tensorrt.fp16", true,
+      "TensorRT: build fp16 engines.", Boolean::parseBoolean);
+  public static final Key<String> TENSORRT_ENGINE_CACHE_DIR = key("models.tensorrt.engine-cache-dir", null,
+      "none (engines are rebuilt at every start)", "TensorRT: directory caching built engines across restarts.",
+      Function.identity());
+  public static final Key<String> TENSORRT_TIMING_CACHE_DIR = key("models.tensorrt.timing-cache-dir", null,
+      "none", "TensorRT: directory caching kernel timings.", Function.identity());
+  public static final Key<Long> TENSORRT_WORKSPACE_BYTES = key("models.tensorrt.workspace-bytes",
+      TensorRtOptions.DEFAULT_WORKSPACE_BYTES, "TensorRT: builder workspace size in bytes.", Long::parseLong);
+  public static final Key<Integer> BATCH_MAX_SIZE = key("models.batch.max-size", BatchingOptions.DEFAULT_MAX_BATCH,
+      "Dynamic batching: most requests per batch.", Integer::parseInt);
+  public static final Key<Long> BATCH_MAX_WAIT_MS = key("models.batch.max-wait-ms",
+      BatchingOptions.DEFAULT_MAX_WAIT.toMillis(), BatchingOptions.DEFAULT_MAX_WAIT.toMillis() + " ms",
+      "Dynamic batching: longest wait of the oldest request before a batch runs.", Long::parseLong);
+  public static final Key<Integer> BATCH_QUEUE_CAPACITY = key("models.batch.queue-capacity",
+      BatchingOptions.DEFAULT_QUEUE_CAPACITY, "Dynamic batching: queued requests before submitters block (backpressure).",
+      Integer::parseInt);
+  public static final Key<Integer> BATCH_WORKERS = key("models.batch.workers", 1,
+      "Dynamic batching: threads running batches per session.", Integer::parseInt);
+  public static final Key<List<String>> GRAPHS = key("models.graphs", List.of(), "every graph of the bundle",
+      "Graphs to open, comma separated.", RuntimeOptions::commaList);
+  public static final Key<Integer> TEXT_CACHE_SIZE = key("models.text-cache-size", 10_000,
+      "Cached text embeddings per bundle.", Integer::parseInt);
+
   /** Prefix of {@code models.tensorrt.profile.<graph>.min|opt|max}. */
   public static final String TENSORRT_PROFILE_PREFIX = "models.tensorrt.profile.";
-  public static final String BATCH_MAX_SIZE = "models.batch.max-size";
-  public static final String BATCH_MAX_WAIT_MS = "models.batch.max-wait-ms";
-  public static final String BATCH_QUEUE_CAPACITY = "models.batch.queue-capacity";
-  public static final String BATCH_WORKERS = "models.batch.workers";
-  /** Prefix of per-graph overrides {@code models.batch.graph.<graph>.max-size|max-wait-ms|queue-capacity|workers}. */
+  private static final List<String> PROFILE_PARTS = List.of("min", "opt", "max");
+  /** Prefix of per-graph batching overrides {@code models.batch.graph.<graph>.<setting>}, settings as models.batch.*. */
   public static final String BATCH_GRAPH_PREFIX = "models.batch.graph.";
-  /** Comma-separated graph names to open; empty = every graph of the bundle. */
-  public static final String GRAPHS = "models.graphs";
-  public static final String TEXT_CACHE_SIZE = "models.text-cache-size";
+  private static final String BATCH_PREFIX = "models.batch.";
+  private static final List<Key<?>> BATCH_KEYS = List.of(BATCH_MAX_SIZE, BATCH_MAX_WAIT_MS, BATCH_QUEUE_CAPACITY,
+      BATCH_WORKERS);
 
-  /** Every {@code models.*} key with what it does, for command-line help. */
+  private static final List<Key<?>> KEYS = List.of(PROVIDERS, DEVICE_ID, INTRA_OP_THREADS, TENSORRT_FP16,
+      TENSORRT_ENGINE_CACHE_DIR, TENSORRT_TIMING_CACHE_DIR, TENSORRT_WORKSPACE_BYTES, BATCH_MAX_SIZE, BATCH_MAX_WAIT_MS,
+      BATCH_QUEUE_CAPACITY, BATCH_WORKERS, GRAPHS, TEXT_CACHE_SIZE);
+  private static final Map<String, Key<?>> BY_NAME =
+      KEYS.stream().collect(Collectors.toMap(Key::key, k -> k, (a, b) -> a, LinkedHashMap::new));
+
+  /** Every typed key, in help order. */
+  public static List<Key<?>> keys() {
+    return KEYS;
+  }
+
+  /** Every {@code models.*} key (the table, then the per-graph key patterns) with what it does, for command-line help. */
   public static Map<String, String> documentedKeys() {
-    Map<String, String> keys = new java.util.LinkedHashMap<>();
-    keys.put(PROVIDERS, "Execution providers in preference order (tensorrt, cuda, cpu); default tensorrt,cuda,cpu.");
-    keys.put(DEVICE_ID, "GPU device id for the CUDA and TensorRT providers; default 0.");
-    keys.put(INTRA_OP_THREADS, "ONNX Runtime intra-op threads per session; 0 = ONNX Runtime's default.");
-    keys.put(TENSORRT_FP16, "TensorRT: build fp16 engines; default true.");
-    keys.put(TENSORRT_ENGINE_CACHE_DIR, "TensorRT: directory caching built engines across restarts.");
-    keys.put(TENSORRT_TIMING_CACHE_DIR, "TensorRT: directory caching kernel timings.");
-    keys.put(TENSORRT_WORKSPACE_BYTES, "TensorRT: builder workspace size in bytes.");
-    keys.put(TENSORRT_PROFILE_PREFIX + "<graph>.min|opt|max", "TensorRT: shape profile of a graph's dynamic dims, e.g. audio_features:1x25x128.");
-    keys.put(BATCH_MAX_SIZE, "Dynamic batching: most requests per batch; default " + BatchingOptions.DEFAULT_MAX_BATCH + ".");
-    keys.put(BATCH_MAX_WAIT_MS, "Dynamic batching: longest wait of the oldest request before a batch runs; default "
-        + BatchingOptions.DEFAULT_MAX_WAIT.toMillis() + " ms.");
-    keys.put(BATCH_QUEUE_CAPACITY, "Dynamic batching: queued requests before submitters block (backpressure); default "
-        + BatchingOptions.DEFAULT_QUEUE_CAPACITY + ".");
-    keys.put(BATCH_WORKERS, "Dynamic batching: threads running batches per session; default 1.");
-    keys.put(BATCH_GRAPH_PREFIX + "<graph>.max-size|max-wait-ms|queue-capacity|workers", "Per-graph batching overrides.");
-    keys.put(GRAPHS, "Graphs to open (comma separated); default all graphs of the bundle.");
-    keys.put(TEXT_CACHE_SIZE, "Cached text embeddings per bundle; default " + DEFAULT_TEXT_CACHE_SIZE + ".");
+    Map<String, String> keys = new LinkedHashMap<>();
+    KEYS.forEach(k -> keys.put(k.key(), k.help()));
+    keys.put(TENSORRT_PROFILE_PREFIX + "<graph>." + String.join("|", PROFILE_PARTS),
+        "TensorRT: shape profile of a graph's dynamic dims, e.g. audio_features:1x25x128. Default: none.");
+    keys.put(BATCH_GRAPH_PREFIX + "<graph>." + BATCH_KEYS.stream().map(k -> k.key().substring(BATCH_PREFIX.length()))
+        .collect(Collectors.joining("|")), "Per-graph batching overrides. Default: the models.batch.* values.");
     return keys;
   }
 
-  public static final List<ExecutionProvider> DEFAULT_PROVIDERS =
-      List.of(ExecutionProvider.TENSORRT, ExecutionProvider.CUDA, ExecutionProvider.CPU);
-  public static final int DEFAULT_TEXT_CACHE_SIZE = 10_000;
+  /** Parsed values of the table's keys; absent keys read as their defaults. */
+  private static final class Values {
+    private final Map<Key<?>, Object> set = new HashMap<>();
+
+    <T> void put(Key<T> key, String raw) {
+      set.put(key, key.parse(raw));
+    }
+
+    @SuppressWarnings("unchecked")
+    <T> T get(Key<T> key) {
+      return set.containsKey(key) ? (T) set.get(key) : key.defaultValue();
+    }
+
+    TensorRtOptions tensorRt() {
+      return new TensorRtOptions(get(TENSORRT_FP16), get(TENSORRT_ENGINE_CACHE_DIR), get(TENSORRT_TIMING_CACHE_DIR),
+          get(TENSORRT_WORKSPACE_BYTES), Map.of());
+    }
+
+    BatchingOptions batching() {
+      return new BatchingOptions(get(BATCH_MAX_SIZE), Duration.ofMillis(get(BATCH_MAX_WAIT_MS)),
+          get(BATCH_QUEUE_CAPACITY), get(BATCH_WORKERS));
+    }
+  }
 
   private final List<ExecutionProvider> providers;
   private final int deviceId;
@@ -89,8 +192,9 @@ public final class RuntimeOptions implements Serializable {
     this.textCacheSize = b.textCacheSize;
   }
 
+  /** A builder holding the table's defaults. */
   public static Builder builder() {
-    return new Builder();
+    return new Builder(new Values());
   }
 
   public static RuntimeOptions defaults() {
@@ -103,7 +207,7 @@ public final class RuntimeOptions implements Serializable {
   }
 
   public Builder toBuilder() {
-    Builder b = new Builder();
+    Builder b = builder();
     b.providers = new ArrayList<>(providers);
     b.deviceId = deviceId;
     b.tensorRt = tensorRt;
@@ -145,77 +249,64 @@ public final class RuntimeOptions implements Serializable {
     return textCacheSize;
   }
 
-  /** Reads the keys documented on this class; absent keys keep their defaults, unknown {@code models.*} keys fail. */
+  /**
+   * Reads the table's keys and the per-graph patterns; absent keys keep their defaults, unknown
+   * {@code models.*} keys fail (a typo must not silently fall back to a default).
+   */
   public static RuntimeOptions fromMap(Map<String, String> conf) {
-    Builder b = builder();
+    Values values = new Values();
     Map<String, Map<String, String>> profileParts = new HashMap<>();
-    Map<String, Map<String, String>> batchParts = new HashMap<>();
-    TensorRtOptions trt = TensorRtOptions.defaults();
-    boolean fp16 = trt.fp16();
-    String engineDir = null;
-    String timingDir = null;
-    long workspace = trt.workspaceBytes();
-    int maxBatch = BatchingOptions.DEFAULT_MAX_BATCH;
-    long maxWaitMs = BatchingOptions.DEFAULT_MAX_WAIT.toMillis();
-    int capacity = BatchingOptions.DEFAULT_QUEUE_CAPACITY;
-    int workers = 1;
+    Map<String, Map<Key<?>, String>> batchParts = new HashMap<>();
     for (Map.Entry<String, String> e : conf.entrySet()) {
       String key = e.getKey();
       String value = e.getValue().trim();
-      if (!key.startsWith("models.")) {
-        continue;
-      }
-      switch (key) {
-        case PROVIDERS -> b.providers(Arrays.stream(value.split(",")).map(ExecutionProvider::parse).toList());
-        case DEVICE_ID -> b.deviceId(Integer.parseInt(value));
-        case INTRA_OP_THREADS -> b.intraOpThreads(Integer.parseInt(value));
-        case TENSORRT_FP16 -> fp16 = Boolean.parseBoolean(value);
-        case TENSORRT_ENGINE_CACHE_DIR -> engineDir = value;
-        case TENSORRT_TIMING_CACHE_DIR -> timingDir = value;
-        case TENSORRT_WORKSPACE_BYTES -> workspace = Long.parseLong(value);
-        case BATCH_MAX_SIZE -> maxBatch = Integer.parseInt(value);
-        case BATCH_MAX_WAIT_MS -> maxWaitMs = Long.parseLong(value);
-        case BATCH_QUEUE_CAPACITY -> capacity = Integer.parseInt(value);
-        case BATCH_WORKERS -> workers = Integer.parseInt(value);
-        case GRAPHS -> b.graphs(Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList());
-        case TEXT_CACHE_SIZE -> b.textCacheSize(Integer.parseInt(value));
-        default -> {
-          if (key.startsWith(TENSORRT_PROFILE_PREFIX)) {
-            splitGraphKey(key, TENSORRT_PROFILE_PREFIX, profileParts).put(lastPart(key), value);
-          } else if (key.startsWith(BATCH_GRAPH_PREFIX)) {
-            splitGraphKey(key, BATCH_GRAPH_PREFIX, batchParts).put(lastPart(key), value);
-          } else {
-            throw new IllegalArgumentException("unknown model runtime option '" + key + "'");
-          }
+      Key<?> known = BY_NAME.get(key);
+      if (known != null) {
+        values.put(known, value);
+      } else if (key.startsWith(TENSORRT_PROFILE_PREFIX)) {
+        String part = lastPart(key);
+        if (!PROFILE_PARTS.contains(part)) {
+          throw unknown(key);
         }
+        profileParts.computeIfAbsent(graphOf(key, TENSORRT_PROFILE_PREFIX), g -> new HashMap<>()).put(part, value);
+      } else if (key.startsWith(BATCH_GRAPH_PREFIX)) {
+        Key<?> setting = BY_NAME.get(BATCH_PREFIX + lastPart(key));
+        if (setting == null || !BATCH_KEYS.contains(setting)) {
+          throw unknown(key);
+        }
+        batchParts.computeIfAbsent(graphOf(key, BATCH_GRAPH_PREFIX), g -> new HashMap<>()).put(setting, value);
+      } else if (key.startsWith("models.")) {
+        throw unknown(key);
       }
     }
-    BatchingOptions defaults = new BatchingOptions(maxBatch, Duration.ofMillis(maxWaitMs), capacity, workers);
-    b.batching(defaults);
-    TensorRtOptions tensorRt = new TensorRtOptions(fp16, engineDir, timingDir, workspace, Map.of());
+    Builder b = new Builder(values);
+    TensorRtOptions tensorRt = values.tensorRt();
     for (Map.Entry<String, Map<String, String>> p : profileParts.entrySet()) {
       Map<String, String> v = p.getValue();
       tensorRt = tensorRt.withProfile(p.getKey(), new ShapeProfile(v.get("min"), v.get("opt"), v.get("max")));
     }
     b.tensorRt(tensorRt);
-    for (Map.Entry<String, Map<String, String>> g : batchParts.entrySet()) {
-      Map<String, String> v = g.getValue();
-      b.batching(g.getKey(), new BatchingOptions(
-          Integer.parseInt(v.getOrDefault("max-size", Integer.toString(defaults.maxBatch()))),
-          Duration.ofMillis(Long.parseLong(v.getOrDefault("max-wait-ms", Long.toString(maxWaitMs)))),
-          Integer.parseInt(v.getOrDefault("queue-capacity", Integer.toString(capacity))),
-          Integer.parseInt(v.getOrDefault("workers", Integer.toString(workers)))));
+    for (Map.Entry<String, Map<Key<?>, String>> g : batchParts.entrySet()) {
+      // an override starts from the models.batch.* values, so it names only what differs
+      Values graph = new Values();
+      graph.set.putAll(values.set);
+      g.getValue().forEach(graph::put);
+      b.batching(g.getKey(), graph.batching());
     }
     return b.build();
   }
 
-  private static Map<String, String> splitGraphKey(String key, String prefix, Map<String, Map<String, String>> into) {
+  private static IllegalArgumentException unknown(String key) {
+    return new IllegalArgumentException("unknown model runtime option '" + key + "'");
+  }
+
+  private static String graphOf(String key, String prefix) {
     String rest = key.substring(prefix.length());
     int dot = rest.lastIndexOf('.');
     if (dot <= 0) {
       throw new IllegalArgumentException("option '" + key + "' must look like " + prefix + "<graph>.<setting>");
     }
-    return into.computeIfAbsent(rest.substring(0, dot), g -> new HashMap<>());
+    return rest.substring(0, dot);
   }
 
   private static String lastPart(String key) {
@@ -239,7 +330,7 @@ public final class RuntimeOptions implements Serializable {
 
   @Override
   public int hashCode() {
-    return java.util.Objects.hash(providers, deviceId, tensorRt, intraOpThreads, batching, graphBatching, graphs,
+    return Objects.hash(providers, deviceId, tensorRt, intraOpThreads, batching, graphBatching, graphs,
         textCacheSize);
   }
 
@@ -252,16 +343,24 @@ public final class RuntimeOptions implements Serializable {
 
   /** Builder; {@link #build()} validates. */
   public static final class Builder {
-    private List<ExecutionProvider> providers = new ArrayList<>(DEFAULT_PROVIDERS);
+    private List<ExecutionProvider> providers;
     private int deviceId;
-    private TensorRtOptions tensorRt = TensorRtOptions.defaults();
+    private TensorRtOptions tensorRt;
     private int intraOpThreads;
-    private BatchingOptions batching = BatchingOptions.defaults();
+    private BatchingOptions batching;
     private Map<String, BatchingOptions> graphBatching = new HashMap<>();
-    private Set<String> graphs = new LinkedHashSet<>();
-    private int textCacheSize = DEFAULT_TEXT_CACHE_SIZE;
+    private Set<String> graphs;
+    private int textCacheSize;
 
-    private Builder() {}
+    private Builder(Values values) {
+      providers = new ArrayList<>(values.get(PROVIDERS));
+      deviceId = values.get(DEVICE_ID);
+      tensorRt = values.tensorRt();
+      intraOpThreads = values.get(INTRA_OP_THREADS);
+      batching = values.batching();
+      graphs = new LinkedHashSet<>(values.get(GRAPHS));
+      textCacheSize = values.get(TEXT_CACHE_SIZE);
+    }
 
     public Builder providers(ExecutionProvider... order) {
       return providers(Arrays.asList(order));

@@ -88,4 +88,44 @@ class RuntimeOptionsTest {
           .isEqualTo(o.sessionKey(java.nio.file.Path.of("/b"), "av_encoder"));
     }
   }
+
+  @Test
+  void theKeyTableDrivesDefaultsParsingAndHelp() {
+    RuntimeOptions.Builder empty = RuntimeOptions.builder();
+    assertThat(RuntimeOptions.fromMap(Map.of())).isEqualTo(empty.build()).isEqualTo(RuntimeOptions.defaults());
+    RuntimeOptions d = RuntimeOptions.defaults();
+    assertThat(d.providers()).isEqualTo(RuntimeOptions.PROVIDERS.defaultValue());
+    assertThat(d.deviceId()).isEqualTo(RuntimeOptions.DEVICE_ID.defaultValue());
+    assertThat(d.textCacheSize()).isEqualTo(RuntimeOptions.TEXT_CACHE_SIZE.defaultValue()).isEqualTo(10_000);
+    assertThat(d.tensorRt().workspaceBytes()).isEqualTo(RuntimeOptions.TENSORRT_WORKSPACE_BYTES.defaultValue());
+    assertThat(d.batching("g").maxBatch()).isEqualTo(RuntimeOptions.BATCH_MAX_SIZE.defaultValue());
+
+    Map<String, String> help = RuntimeOptions.documentedKeys();
+    for (RuntimeOptions.Key<?> key : RuntimeOptions.keys()) {
+      assertThat(help).containsKey(key.key());
+      assertThat(help.get(key.key())).contains("Default: ");
+    }
+    assertThat(help.get("models.providers")).endsWith("Default: tensorrt,cuda,cpu.");
+    assertThat(help.get("models.batch.max-size")).endsWith("Default: " + BatchingOptions.DEFAULT_MAX_BATCH + ".");
+    assertThat(help.get("models.batch.max-wait-ms")).endsWith("Default: 5 ms.");
+    assertThat(help).containsKey("models.batch.graph.<graph>.max-size|max-wait-ms|queue-capacity|workers")
+        .containsKey("models.tensorrt.profile.<graph>.min|opt|max");
+    assertThat(help.keySet()).allMatch(k -> k.startsWith("models."));
+  }
+
+  @Test
+  void perGraphOverridesUseTheSameParsersAndRejectUnknownSettings() {
+    RuntimeOptions o = RuntimeOptions.fromMap(Map.of("models.batch.workers", "3",
+        "models.batch.graph.text_encoder.max-wait-ms", "7"));
+    assertThat(o.batching("text_encoder")).isEqualTo(new BatchingOptions(BatchingOptions.DEFAULT_MAX_BATCH,
+        Duration.ofMillis(7), BatchingOptions.DEFAULT_QUEUE_CAPACITY, 3));
+    assertThatThrownBy(() -> RuntimeOptions.fromMap(Map.of("models.batch.graph.text_encoder.max-size", "many")))
+        .isInstanceOf(NumberFormatException.class);
+    assertThatThrownBy(() -> RuntimeOptions.fromMap(Map.of("models.batch.graph.text_encoder.size", "4")))
+        .hasMessageContaining("unknown model runtime option 'models.batch.graph.text_encoder.size'");
+    assertThatThrownBy(() -> RuntimeOptions.fromMap(Map.of("models.tensorrt.profile.g.mid", "a:1")))
+        .hasMessageContaining("unknown model runtime option");
+    assertThatThrownBy(() -> RuntimeOptions.fromMap(Map.of("models.device-id", "x")))
+        .isInstanceOf(NumberFormatException.class);
+  }
 }

@@ -1,0 +1,65 @@
+package dev.pestream.jobs.cli;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.util.Optional;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * The local MiniCluster of a {@code pestream run} outside a cluster. Flink gives a local run's REST
+ * endpoint a random port and reports it nowhere, so a local environment gets a known port (8081
+ * when free, as a Flink cluster uses) and the CLI can say where to look.
+ */
+final class LocalFlink {
+  /** A class of flink-runtime-web, the jar that adds the web UI to the REST endpoint. */
+  static final String WEB_UI_CLASS = "org.apache.flink.runtime.webmonitor.WebSubmissionExtension";
+
+  private LocalFlink() {}
+
+  /** {@code env} itself on a cluster or where the settings name a REST port; otherwise a local one with a known port. */
+  static StreamExecutionEnvironment withKnownRestPort(StreamExecutionEnvironment env, Configuration flinkSettings) {
+    if (!(env instanceof LocalStreamEnvironment) || flinkSettings.contains(RestOptions.BIND_PORT)) {
+      return env;
+    }
+    Configuration withPort = new Configuration(flinkSettings);
+    withPort.set(RestOptions.PORT, freePort());
+    return StreamExecutionEnvironment.createLocalEnvironment(withPort);
+  }
+
+  /** Where a local run's web UI (or, without flink-runtime-web, its REST API) answers; empty on a cluster. */
+  static Optional<String> endpoint(StreamExecutionEnvironment env) {
+    if (!(env instanceof LocalStreamEnvironment)) {
+      return Optional.empty();
+    }
+    String port = env.getConfiguration().get(RestOptions.BIND_PORT);
+    if (port == null || !port.matches("\\d+") || port.equals("0")) {
+      return Optional.empty(); // a port range or a random port: the bound port is not known here
+    }
+    String url = "http://localhost:" + port;
+    return Optional.of(webUiOnClassPath() ? "Flink web UI: " + url
+        : "Flink REST API: " + url + "/jobs (no web UI: flink-runtime-web is not on the class path)");
+  }
+
+  static boolean webUiOnClassPath() {
+    try {
+      Class.forName(WEB_UI_CLASS, false, LocalFlink.class.getClassLoader());
+      return true;
+    } catch (ClassNotFoundException e) {
+      return false;
+    }
+  }
+
+  private static int freePort() {
+    for (int port : new int[] {RestOptions.PORT.defaultValue(), 0}) {
+      try (ServerSocket probe = new ServerSocket(port)) {
+        return probe.getLocalPort();
+      } catch (IOException busy) {
+        // 8081 taken (another Flink?): any free port will do
+      }
+    }
+    throw new IllegalStateException("no free port for the local Flink REST endpoint");
+  }
+}
