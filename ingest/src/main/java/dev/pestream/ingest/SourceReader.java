@@ -1,6 +1,7 @@
 package dev.pestream.ingest;
 
 import dev.pestream.media.InputStreamAvio;
+import dev.pestream.media.OpaqueRegistry;
 
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_alloc;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_free;
@@ -18,14 +19,11 @@ import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_VIDEO;
 import static org.bytedeco.ffmpeg.global.avutil.AV_NOPTS_VALUE;
 import static org.bytedeco.ffmpeg.global.avutil.av_dict_free;
 import static org.bytedeco.ffmpeg.global.avutil.av_dict_set;
-import static org.bytedeco.ffmpeg.global.avutil.av_free;
-import static org.bytedeco.ffmpeg.global.avutil.av_mallocz;
 import static org.bytedeco.ffmpeg.global.avutil.av_rescale;
 
 import dev.pestream.media.FfmpegErrors;
 import java.io.InputStream;
 import java.util.Locale;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import org.bytedeco.ffmpeg.avcodec.AVPacket;
 import org.bytedeco.ffmpeg.avformat.AVFormatContext;
@@ -48,13 +46,13 @@ final class SourceReader implements AutoCloseable {
   /** The source name that means standard input. */
   static final String STDIN = "-";
 
-  private static final ConcurrentHashMap<Long, SourceReader> LIVE = new ConcurrentHashMap<>();
+  private static final OpaqueRegistry<SourceReader> LIVE = new OpaqueRegistry<>();
 
   private static final AVIOInterruptCB.Callback_Pointer INTERRUPT =
       new AVIOInterruptCB.Callback_Pointer() {
         @Override
         public int call(Pointer opaque) {
-          SourceReader reader = opaque == null ? null : LIVE.get(opaque.address());
+          SourceReader reader = LIVE.lookup(opaque);
           return reader == null || reader.shouldInterrupt() ? 1 : 0;
         }
       };
@@ -76,8 +74,7 @@ final class SourceReader implements AutoCloseable {
     this.source = source;
     this.ioTimeoutNanos = ioTimeoutUs * 1000;
     this.stopRequested = stopRequested;
-    this.token = av_mallocz(64);
-    LIVE.put(token.address(), this);
+    this.token = LIVE.register(this);
   }
 
   /** Opens {@code source} ("-" reads {@code stdin}) and reads its stream headers. */
@@ -267,8 +264,6 @@ final class SourceReader implements AutoCloseable {
       stdin = null;
     }
     av_packet_free(packet);
-    if (LIVE.remove(token.address()) != null) {
-      av_free(token);
-    }
+    LIVE.release(token);
   }
 }
