@@ -6,8 +6,6 @@ import dev.pestream.connectors.blob.BlobStore;
 import dev.pestream.ingest.DurationConverter;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -16,8 +14,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.flink.configuration.Configuration;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** {@code pestream ingest SOURCE ...}: media into Kafka as {@code MediaChunk} records. */
 @Command(
@@ -118,6 +119,12 @@ public class IngestCommand implements Callable<Integer> {
   @Option(names = "--first-seq", defaultValue = "0", description = "Sequence number of the first chunk (continue a stream).")
   long firstSeq;
 
+  private static final String USAGE_HINT = "see pestream ingest --help";
+  private static final String SOURCE_HINT = "check the path or URL: it must be audio or video that FFmpeg can read";
+  private static final String KAFKA_HINT = "check --bootstrap and that the broker is running, or raise --broker-timeout";
+
+  @Spec CommandSpec spec;
+
   private final InputStream stdin;
   private final PrintStream err;
   private final IngestProgress progress;
@@ -160,18 +167,18 @@ public class IngestCommand implements Callable<Integer> {
       BlobFileSystems.initialize(new Configuration());
       blobs = new BlobStore(BlobLocations.parseRoot(blobDir));
     } catch (IllegalArgumentException e) {
-      err.println("error: " + e.getMessage());
-      return IngestExitCodes.USAGE;
+      return fail(IngestExitCodes.USAGE, e, USAGE_HINT);
     }
-    if (isLocalPath(source) && !Files.isReadable(Path.of(source))) {
-      err.println("error: cannot read source " + source + ": no such readable file");
-      return IngestExitCodes.SOURCE_UNREADABLE;
+    // the inputs are checked before anything is started: the source, then the broker
+    try {
+      SourceProbe.check(source, transcode);
+    } catch (SourceException e) {
+      return fail(IngestExitCodes.SOURCE_UNREADABLE, e, SOURCE_HINT);
     }
     try {
       BrokerCheck.verify(bootstrap, brokerTimeout);
     } catch (PublishException e) {
-      err.println("error: " + e.getMessage());
-      return IngestExitCodes.KAFKA_UNAVAILABLE;
+      return fail(IngestExitCodes.KAFKA_UNAVAILABLE, e, KAFKA_HINT);
     }
     // Ctrl-C: ask the ingestion to stop, and hold the JVM until what was read is flushed.
     CountDownLatch finished = new CountDownLatch(1);
@@ -198,17 +205,14 @@ public class IngestCommand implements Callable<Integer> {
       progress.finished(summary, settings.sourceForDisplay(), topic, streamId);
       return summary.end() == IngestSummary.End.SOURCE_LOST ? IngestExitCodes.SOURCE_LOST : IngestExitCodes.OK;
     } catch (SourceException e) {
-      err.println("error: " + e.getMessage());
-      return IngestExitCodes.SOURCE_UNREADABLE;
+      return fail(IngestExitCodes.SOURCE_UNREADABLE, e, SOURCE_HINT);
     } catch (PublishException e) {
-      err.println("error: " + e.getMessage());
       return e.kind() == PublishException.Kind.BLOB_STORE
-          ? IngestExitCodes.BLOB_STORE_FAILED
-          : IngestExitCodes.KAFKA_UNAVAILABLE;
+          ? fail(IngestExitCodes.BLOB_STORE_FAILED, e, "check --blob-dir and that it can be written")
+          : fail(IngestExitCodes.KAFKA_UNAVAILABLE, e, KAFKA_HINT);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      err.println("error: interrupted");
-      return IngestExitCodes.INTERNAL_ERROR;
+      return fail(IngestExitCodes.INTERNAL_ERROR, e, "the ingestion was interrupted");
     } finally {
       finished.countDown();
       try {
@@ -219,7 +223,16 @@ public class IngestCommand implements Callable<Integer> {
     }
   }
 
-  private static boolean isLocalPath(String source) {
-    return !SourceReader.STDIN.equals(source) && !source.matches("^[a-zA-Z][a-zA-Z0-9+.-]*:.*");
+  /**
+   * Prints {@code error: <what> (<hint>)} and returns {@code code}; the stack trace only with
+   * {@code --verbose} (the top-level command's option, inherited by this one).
+   */
+  private int fail(int code, Exception e, String hint) {
+    err.println("error: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + " (" + hint + ")");
+    OptionSpec verbose = spec == null ? null : spec.findOption("--verbose");
+    if (verbose != null && Boolean.TRUE.equals(verbose.getValue())) {
+      e.printStackTrace(err);
+    }
+    return code;
   }
 }

@@ -76,19 +76,24 @@ public final class MediaChunker {
       throws SourceException {
     try {
       if (reader.video() != null && !settings.transcode()) {
-        for (AVStream stream : new AVStream[] {reader.video(), reader.audio()}) {
-          if (stream != null && !CodecAllowList.allowsCodec(stream.codecpar().codec_id())) {
-            throw new SourceException(
-                SourceException.Kind.UNREADABLE,
-                reader.describe() + ": its codec " + RemuxChunker.codecName(stream)
-                    + " is not one the pipeline decodes; re-encode it with --transcode");
-          }
-        }
+        requireDecodableCodecs(reader);
         return new RemuxChunker(reader, settings, clockOffsetUs, sink);
       }
       return new EncodingChunker(reader, settings, clockOffsetUs, sink);
     } catch (IOException e) {
       throw new SourceException(SourceException.Kind.UNREADABLE, reader.describe() + ": " + e.getMessage());
+    }
+  }
+
+  /** Remuxed chunks keep the source's codecs: they must be ones the job's decoder accepts. */
+  static void requireDecodableCodecs(SourceReader reader) throws SourceException {
+    for (AVStream stream : new AVStream[] {reader.video(), reader.audio()}) {
+      if (stream != null && !CodecAllowList.allowsCodec(stream.codecpar().codec_id())) {
+        throw new SourceException(
+            SourceException.Kind.UNREADABLE,
+            reader.describe() + ": its codec " + RemuxChunker.codecName(stream)
+                + " is not one the pipeline decodes; re-encode it with --transcode");
+      }
     }
   }
 }

@@ -85,6 +85,7 @@ public final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     FfmpegLog.install();
+    checkArguments();
     Path work = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("pestream-demo-");
     Path bundle = models != null ? models : ContractBundle.materialize(work.resolve("contract-bundle"));
     System.out.println("PE Stream demo");
@@ -116,6 +117,22 @@ public final class DemoCommand implements Callable<Integer> {
       return run(bundle, work, stop);
     } finally {
       finished.countDown();
+    }
+  }
+
+  /** Everything the user passed is checked before the broker starts: a mistake costs no start-up. */
+  private void checkArguments() {
+    for (Path input : inputs == null ? List.<Path>of() : inputs) {
+      Preflight.media(input);
+    }
+    if (models != null) {
+      Preflight.bundle(models);
+    }
+    if (plmEndpoint != null) {
+      Preflight.httpUrl(plmEndpoint, "--plm-endpoint");
+    }
+    if (report != null) {
+      Preflight.parentFolder(report, "--report");
     }
   }
 

@@ -7,6 +7,8 @@ import dev.pestream.jobs.PerceptionSettings;
 import dev.pestream.jobs.config.JobConfig;
 import dev.pestream.jobs.config.PerceptionOptions;
 import dev.pestream.models.runtime.RuntimeOptions;
+import dev.pestream.schemas.AlertRule;
+import dev.pestream.schemas.TagVocabulary;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -30,6 +32,7 @@ import picocli.CommandLine.Option;
         + " shortcuts below. Every setting is listed at the end.")
 public final class RunCommand implements Callable<Integer> {
   static final String JOB_NAME = "pestream perception";
+  private static final String SETTINGS_HINT = "see pestream run --help for the settings and their values";
 
   @Option(names = "--config", paramLabel = "FILE", description = "YAML file of settings (keys as listed below).")
   Path configFile;
@@ -63,13 +66,22 @@ public final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    JobConfig config = JobConfig.load(configFile, settings());
+    // every argument and input is checked before Kafka is touched or a job is built
+    Preflight.readableFile(configFile, "--config");
+    Preflight.readableFile(rules, "--rules");
+    Preflight.readableFile(vocabularies, "--vocabularies");
+    JobConfig config = Preflight.setting(() -> JobConfig.load(configFile, settings()), SETTINGS_HINT);
+    List<AlertRule> ruleRecords = Preflight.input(
+        () -> rules == null ? List.of() : ControlRecordFiles.readRules(rules), "see the rules format in jobs/README.md");
+    List<TagVocabulary> vocabularyRecords = Preflight.input(
+        () -> vocabularies == null ? List.of() : ControlRecordFiles.readVocabularies(vocabularies),
+        "see the vocabularies format in jobs/README.md");
+    Preflight.bundle(bundle);
+    PerceptionSettings settings = Preflight.setting(() -> PerceptionSettings.from(config, bundle), SETTINGS_HINT);
+    Preflight.broker(config);
     System.out.println("Perception job settings:\n" + config.describe());
     KafkaEndpoints.createTopics(config, 1);
-    ControlRecordFiles.publish(config,
-        rules == null ? List.of() : ControlRecordFiles.readRules(rules),
-        vocabularies == null ? List.of() : ControlRecordFiles.readVocabularies(vocabularies));
-    PerceptionSettings settings = PerceptionSettings.from(config, bundle);
+    ControlRecordFiles.publish(config, ruleRecords, vocabularyRecords);
     if (settings.contractBundle()) {
       System.out.println("NOTE: " + bundle + " is a CONTRACT bundle (engineered test model): its outputs are not"
           + " real PE model output. Export a real bundle with models/export (see its README).");

@@ -1,0 +1,111 @@
+package dev.pestream.jobs.cli;
+
+import dev.pestream.connectors.kafka.KafkaOptions;
+import dev.pestream.ingest.BrokerCheck;
+import dev.pestream.ingest.PublishException;
+import dev.pestream.ingest.SourceException;
+import dev.pestream.ingest.SourceProbe;
+import dev.pestream.jobs.config.JobConfig;
+import dev.pestream.models.bundle.BundleValidationException;
+import dev.pestream.models.bundle.ModelBundle;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.Supplier;
+
+/**
+ * Checks of a command's arguments and inputs, run before anything is started (broker, cluster,
+ * ingestion), so a mistake ends in one {@link CliError} line instead of a failure half-way.
+ */
+final class Preflight {
+  /** Long enough for a remote cluster's first answer; a closed port is refused at once. */
+  static final Duration BROKER_TIMEOUT = Duration.ofSeconds(10);
+
+  private static final String MEDIA_HINT = "pass an audio or video file in codecs the job decodes, e.g. H.264 + AAC";
+
+  private Preflight() {}
+
+  /** A file named by {@code option} (none is fine) must exist and be readable. */
+  static void readableFile(Path file, String option) {
+    if (file != null && !(Files.isRegularFile(file) && Files.isReadable(file))) {
+      throw new CliError(ExitCode.INPUT, (Files.exists(file) ? "cannot read " : "no such file: ") + file,
+          "check the path given to " + option);
+    }
+  }
+
+  /** A media file FFmpeg can open, with an audio or a video stream the job decodes as it is. */
+  static void media(Path file) {
+    try {
+      SourceProbe.check(file.toString(), false);
+    } catch (SourceException e) {
+      throw new CliError(ExitCode.INPUT, e.getMessage(), MEDIA_HINT, e);
+    }
+  }
+
+  /** A model bundle: manifest.json that matches the graph contract, and every file with its hash. */
+  static void bundle(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      throw new CliError(ExitCode.MODEL_BUNDLE, "no such folder: " + dir, bundleHint());
+    }
+    try {
+      ModelBundle.load(dir);
+    } catch (BundleValidationException e) {
+      throw new CliError(ExitCode.MODEL_BUNDLE, e.getMessage(), bundleHint(), e);
+    }
+  }
+
+  static String bundleHint() {
+    return "--models takes a folder with " + ModelBundle.MANIFEST_FILE + " and its graphs, as written by models/export";
+  }
+
+  /** An http(s) URL, e.g. {@code --plm-endpoint}. */
+  static void httpUrl(String url, String option) {
+    URI uri;
+    try {
+      uri = URI.create(url);
+    } catch (IllegalArgumentException e) {
+      uri = null;
+    }
+    if (uri == null || uri.getHost() == null || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
+      throw new CliError(ExitCode.USAGE, option + " '" + url + "' is not an http(s) URL", "e.g. http://plm-host:8000");
+    }
+  }
+
+  /** The folder a file will be written to must exist. */
+  static void parentFolder(Path file, String option) {
+    Path parent = file.toAbsolutePath().getParent();
+    if (parent != null && !Files.isDirectory(parent)) {
+      throw new CliError(ExitCode.INPUT, "no such folder: " + parent, "create it, or give " + option + " another path");
+    }
+  }
+
+  /** Reads settings, turning a bad value ({@link IllegalArgumentException}) into a usage error. */
+  static <T> T setting(Supplier<T> read, String hint) {
+    try {
+      return read.get();
+    } catch (IllegalArgumentException e) {
+      throw new CliError(ExitCode.USAGE, e.getMessage(), hint, e);
+    }
+  }
+
+  /** Reads an input file, turning a parse error ({@link IllegalArgumentException}) into an input error. */
+  static <T> T input(Supplier<T> read, String hint) {
+    try {
+      return read.get();
+    } catch (IllegalArgumentException e) {
+      throw new CliError(ExitCode.INPUT, e.getMessage(), hint, e);
+    }
+  }
+
+  /** The configured Kafka cluster answers, with the job's own client settings. */
+  static void broker(JobConfig config) {
+    String bootstrap = config.get(KafkaOptions.BOOTSTRAP_SERVERS);
+    try {
+      BrokerCheck.verify(bootstrap, BROKER_TIMEOUT, config.kafkaClientProperties());
+    } catch (PublishException e) {
+      throw new CliError(ExitCode.KAFKA, e.getMessage(),
+          "check --bootstrap or kafka.bootstrap-servers, and that the broker is running", e);
+    }
+  }
+}
