@@ -1,5 +1,8 @@
 package dev.pestream.ingest;
 
+import dev.pestream.connectors.kafka.BrokerCheck;
+import dev.pestream.connectors.kafka.KafkaUnreachableException;
+
 import dev.pestream.connectors.blob.BlobFileSystems;
 import dev.pestream.connectors.blob.BlobLocations;
 import dev.pestream.connectors.blob.BlobStore;
@@ -177,7 +180,7 @@ public class IngestCommand implements Callable<Integer> {
     }
     try {
       BrokerCheck.verify(bootstrap, brokerTimeout);
-    } catch (PublishException e) {
+    } catch (KafkaUnreachableException e) {
       return fail(IngestExitCodes.KAFKA_UNAVAILABLE, e, KAFKA_HINT);
     }
     // Ctrl-C: ask the ingestion to stop, and hold the JVM until what was read is flushed.

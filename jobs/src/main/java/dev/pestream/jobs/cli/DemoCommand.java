@@ -1,5 +1,11 @@
 package dev.pestream.jobs.cli;
 
+import dev.pestream.jobs.run.CliError;
+import dev.pestream.jobs.run.ExitCode;
+import dev.pestream.jobs.run.Preflight;
+import dev.pestream.ingest.SourceProbe;
+import dev.pestream.ingest.SourceException;
+
 import dev.pestream.testing.kafka.EmbeddedKafkaBroker;
 import dev.pestream.jobs.ControlRecordFiles;
 import dev.pestream.jobs.KafkaEndpoints;
@@ -123,7 +129,7 @@ public final class DemoCommand implements Callable<Integer> {
   /** Everything the user passed is checked before the broker starts: a mistake costs no start-up. */
   private void checkArguments() {
     for (Path input : inputs == null ? List.<Path>of() : inputs) {
-      Preflight.media(input);
+      checkMedia(input);
     }
     if (models != null) {
       Preflight.bundle(models);
@@ -297,5 +303,15 @@ public final class DemoCommand implements Callable<Integer> {
     }
     about.put("generatedAt", Instant.now().toString());
     return about;
+  }
+
+  /** A media file FFmpeg can open, with an audio or a video stream the job decodes as it is. */
+  private static void checkMedia(Path file) {
+    try {
+      SourceProbe.check(file.toString(), false);
+    } catch (SourceException e) {
+      throw new CliError(ExitCode.INPUT, e.getMessage(),
+          "pass an audio or video file in codecs the job decodes, e.g. H.264 + AAC", e);
+    }
   }
 }

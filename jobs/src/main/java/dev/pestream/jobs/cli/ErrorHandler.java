@@ -1,5 +1,9 @@
 package dev.pestream.jobs.cli;
 
+import dev.pestream.jobs.run.CliError;
+import dev.pestream.jobs.run.ExitCode;
+import dev.pestream.jobs.run.Preflight;
+
 import dev.pestream.ingest.PublishException;
 import dev.pestream.ingest.SourceException;
 import dev.pestream.models.bundle.BundleValidationException;

@@ -1,5 +1,8 @@
 package dev.pestream.jobs.cli;
 
+import dev.pestream.jobs.run.RunCommand;
+import dev.pestream.jobs.run.ExitCode;
+
 import dev.pestream.ingest.IngestCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

@@ -1,5 +1,8 @@
 package dev.pestream.jobs.cli;
 
+import dev.pestream.jobs.run.ExitCode;
+import dev.pestream.ingest.SourceException;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pestream.models.ContractBundle;

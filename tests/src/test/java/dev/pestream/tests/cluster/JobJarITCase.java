@@ -44,7 +44,7 @@ class JobJarITCase {
     Set<String> entries = entries(jobJar);
     assertThat(entries).contains(
         "dev/pestream/jobs/PerceptionJob.class",
-        "dev/pestream/jobs/cli/JobLauncher.class",
+        "dev/pestream/jobs/run/JobLauncher.class",
         "dev/pestream/connectors/kafka/ParseRecords.class",
         "dev/pestream/schemas/MediaChunk.class",
         "org/apache/flink/connector/kafka/sink/KafkaSink.class",
@@ -62,7 +62,7 @@ class JobJarITCase {
         "kafka/", "org/apache/kafka/server/common/", "org/apache/kafka/raft/", "org/apache/kafka/metadata/",
         "org/apache/kafka/storage/", "org/apache/kafka/coordinator/",
         "scala/", "org/apache/logging/", "org/slf4j/",
-        "dev/pestream/ingest/", "dev/pestream/testing/");
+        "dev/pestream/ingest/", "dev/pestream/testing/", "dev/pestream/jobs/cli/", "dev/pestream/jobs/demo/");
     Set<String> leaked = entries(jobJar).stream()
         .filter(e -> e.endsWith(".class") && forbidden.stream().anyMatch(e::startsWith))
         .collect(Collectors.toCollection(TreeSet::new));

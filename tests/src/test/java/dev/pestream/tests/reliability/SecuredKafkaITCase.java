@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.pestream.testing.kafka.BrokerSecurity.Listener;
 import dev.pestream.testing.kafka.BrokerSecurity.Tls;
 import dev.pestream.testing.kafka.EmbeddedKafkaBroker;
-import dev.pestream.jobs.cli.RunCommand;
+import dev.pestream.jobs.run.RunCommand;
 import dev.pestream.jobs.config.JobConfig;
 import dev.pestream.models.ContractBundle;
 import dev.pestream.schemas.Embedding;

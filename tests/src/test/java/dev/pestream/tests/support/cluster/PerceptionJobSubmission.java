@@ -1,6 +1,6 @@
 package dev.pestream.tests.support.cluster;
 
-import dev.pestream.jobs.cli.JobLauncher;
+import dev.pestream.jobs.run.JobLauncher;
 import dev.pestream.testing.flink.FlinkRestClient;
 import dev.pestream.testing.flink.FlinkRestClient.JarRun;
 import java.nio.file.Path;

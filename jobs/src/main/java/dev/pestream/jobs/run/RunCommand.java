@@ -1,4 +1,4 @@
-package dev.pestream.jobs.cli;
+package dev.pestream.jobs.run;
 
 import dev.pestream.jobs.ControlRecordFiles;
 import dev.pestream.jobs.KafkaEndpoints;

@@ -1,10 +1,8 @@
-package dev.pestream.jobs.cli;
+package dev.pestream.jobs.run;
 
+import dev.pestream.connectors.kafka.BrokerCheck;
 import dev.pestream.connectors.kafka.KafkaOptions;
-import dev.pestream.ingest.BrokerCheck;
-import dev.pestream.ingest.PublishException;
-import dev.pestream.ingest.SourceException;
-import dev.pestream.ingest.SourceProbe;
+import dev.pestream.connectors.kafka.KafkaUnreachableException;
 import dev.pestream.jobs.config.JobConfig;
 import dev.pestream.models.bundle.BundleValidationException;
 import dev.pestream.models.bundle.ModelBundle;
@@ -18,33 +16,22 @@ import java.util.function.Supplier;
  * Checks of a command's arguments and inputs, run before anything is started (broker, cluster,
  * ingestion), so a mistake ends in one {@link CliError} line instead of a failure half-way.
  */
-final class Preflight {
+public final class Preflight {
   /** Long enough for a remote cluster's first answer; a closed port is refused at once. */
   static final Duration BROKER_TIMEOUT = Duration.ofSeconds(10);
-
-  private static final String MEDIA_HINT = "pass an audio or video file in codecs the job decodes, e.g. H.264 + AAC";
 
   private Preflight() {}
 
   /** A file named by {@code option} (none is fine) must exist and be readable. */
-  static void readableFile(Path file, String option) {
+  public static void readableFile(Path file, String option) {
     if (file != null && !(Files.isRegularFile(file) && Files.isReadable(file))) {
       throw new CliError(ExitCode.INPUT, (Files.exists(file) ? "cannot read " : "no such file: ") + file,
           "check the path given to " + option);
     }
   }
 
-  /** A media file FFmpeg can open, with an audio or a video stream the job decodes as it is. */
-  static void media(Path file) {
-    try {
-      SourceProbe.check(file.toString(), false);
-    } catch (SourceException e) {
-      throw new CliError(ExitCode.INPUT, e.getMessage(), MEDIA_HINT, e);
-    }
-  }
-
   /** A model bundle: manifest.json that matches the graph contract, and every file with its hash. */
-  static void bundle(Path dir) {
+  public static void bundle(Path dir) {
     if (!Files.isDirectory(dir)) {
       throw new CliError(ExitCode.MODEL_BUNDLE, "no such folder: " + dir, bundleHint());
     }
@@ -55,12 +42,12 @@ final class Preflight {
     }
   }
 
-  static String bundleHint() {
+  public static String bundleHint() {
     return "--models takes a folder with " + ModelBundle.MANIFEST_FILE + " and its graphs, as written by models/export";
   }
 
   /** An http(s) URL, e.g. {@code --plm-endpoint}. */
-  static void httpUrl(String url, String option) {
+  public static void httpUrl(String url, String option) {
     URI uri;
     try {
       uri = URI.create(url);
@@ -73,7 +60,7 @@ final class Preflight {
   }
 
   /** The folder a file will be written to must exist. */
-  static void parentFolder(Path file, String option) {
+  public static void parentFolder(Path file, String option) {
     Path parent = file.toAbsolutePath().getParent();
     if (parent != null && !Files.isDirectory(parent)) {
       throw new CliError(ExitCode.INPUT, "no such folder: " + parent, "create it, or give " + option + " another path");
@@ -81,7 +68,7 @@ final class Preflight {
   }
 
   /** Reads settings, turning a bad value ({@link IllegalArgumentException}) into a usage error. */
-  static <T> T setting(Supplier<T> read, String hint) {
+  public static <T> T setting(Supplier<T> read, String hint) {
     try {
       return read.get();
     } catch (IllegalArgumentException e) {
@@ -90,7 +77,7 @@ final class Preflight {
   }
 
   /** Reads an input file, turning a parse error ({@link IllegalArgumentException}) into an input error. */
-  static <T> T input(Supplier<T> read, String hint) {
+  public static <T> T input(Supplier<T> read, String hint) {
     try {
       return read.get();
     } catch (IllegalArgumentException e) {
@@ -99,11 +86,11 @@ final class Preflight {
   }
 
   /** The configured Kafka cluster answers, with the job's own client settings. */
-  static void broker(JobConfig config) {
+  public static void broker(JobConfig config) {
     String bootstrap = config.get(KafkaOptions.BOOTSTRAP_SERVERS);
     try {
       BrokerCheck.verify(bootstrap, BROKER_TIMEOUT, config.kafkaClientProperties());
-    } catch (PublishException e) {
+    } catch (KafkaUnreachableException e) {
       throw new CliError(ExitCode.KAFKA, e.getMessage(),
           "check --bootstrap or kafka.bootstrap-servers, and that the broker is running", e);
     }

@@ -1,4 +1,4 @@
-package dev.pestream.jobs.cli;
+package dev.pestream.jobs.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.pestream.jobs.cli;
+package dev.pestream.jobs.run;
 
 /**
  * Entry class of the job jar, for {@code flink run} and the Kubernetes operator: the arguments of

@@ -1,4 +1,4 @@
-package dev.pestream.jobs.cli;
+package dev.pestream.jobs.run;
 
 import java.util.EnumSet;
 import org.apache.flink.configuration.description.Description;

@@ -1,4 +1,4 @@
-package dev.pestream.jobs.cli;
+package dev.pestream.jobs.run;
 
 /**
  * A failure the user can fix: printed as {@code error: <what> (<hint>)} and mapped to its exit

@@ -1,4 +1,4 @@
-package dev.pestream.ingest;
+package dev.pestream.connectors.kafka;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -18,7 +18,7 @@ public final class BrokerCheck {
   private BrokerCheck() {}
 
   /** Asks the cluster to describe itself within {@code timeout}. */
-  public static void verify(String bootstrapServers, Duration timeout) throws PublishException {
+  public static void verify(String bootstrapServers, Duration timeout) throws KafkaUnreachableException {
     verify(bootstrapServers, timeout, new Properties());
   }
 
@@ -27,7 +27,7 @@ public final class BrokerCheck {
    * (security protocol, SASL, TLS), so a secured cluster answers the check too.
    */
   public static void verify(String bootstrapServers, Duration timeout, Properties clientProperties)
-      throws PublishException {
+      throws KafkaUnreachableException {
     requireListening(bootstrapServers, timeout);
     Properties p = new Properties();
     p.putAll(clientProperties);
@@ -52,7 +52,7 @@ public final class BrokerCheck {
           cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage()), cause);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new PublishException(PublishException.Kind.KAFKA, "interrupted while checking Kafka", e);
+      throw new KafkaUnreachableException("interrupted while checking Kafka", e);
     } finally {
       admin.close(Duration.ofSeconds(2));
     }
@@ -63,7 +63,7 @@ public final class BrokerCheck {
    * bootstrap addresses tells at once that nothing listens there. Addresses it cannot parse are
    * left to the client.
    */
-  private static void requireListening(String bootstrapServers, Duration timeout) throws PublishException {
+  private static void requireListening(String bootstrapServers, Duration timeout) throws KafkaUnreachableException {
     Exception last = null;
     String reason = null;
     for (String server : bootstrapServers.split(",")) {
@@ -87,7 +87,7 @@ public final class BrokerCheck {
     }
   }
 
-  private static PublishException unreachable(String where, String why, Throwable cause) {
-    return new PublishException(PublishException.Kind.KAFKA, "cannot reach Kafka at " + where + ": " + why, cause);
+  private static KafkaUnreachableException unreachable(String where, String why, Throwable cause) {
+    return new KafkaUnreachableException("cannot reach Kafka at " + where + ": " + why, cause);
   }
 }
