@@ -1,5 +1,7 @@
 package dev.pestream.jobs.cli;
 
+import dev.pestream.jobs.run.LocalFlink;
+
 import dev.pestream.jobs.run.CliError;
 import dev.pestream.jobs.run.ExitCode;
 import dev.pestream.jobs.run.Preflight;
@@ -167,7 +169,7 @@ public final class DemoCommand implements Callable<Integer> {
           ingest(config, file, stop); // bounded run: the job reads what is in Kafka when it starts
         }
       }
-      StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, config.flinkSettings());
+      StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, LocalFlink.loopbackOnly(config.flinkSettings()));
       env.enableCheckpointing(config.get(PerceptionOptions.CHECKPOINT_INTERVAL).toMillis());
       new PerceptionJob(settings).build(env, KafkaEndpoints.inputs(config), KafkaEndpoints.outputs(config));
       JobClient job = env.executeAsync("pestream demo");

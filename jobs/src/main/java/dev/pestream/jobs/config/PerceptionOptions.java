@@ -43,6 +43,15 @@ public final class PerceptionOptions {
               + " parallelism.default decides, i.e. the cluster's / Kubernetes operator's setting, or"
               + " flink.parallelism.default; a local run without it uses one slot per CPU core of the machine.");
 
+  public static final ConfigOption<Integer> MAX_PARALLELISM =
+      ConfigOptions.key("job.max-parallelism").intType().defaultValue(128)
+          .withDescription("Maximum parallelism: the number of key groups the keyed state (sequencer, frame"
+              + " features, windows, spans, tags, captions in flight) is split into, and so the highest"
+              + " parallelism a savepoint can be restored at. It is part of the job's state: keep it the same"
+              + " across restores (a savepoint cannot be restored with another value). 128 is what Flink derives"
+              + " for parallelism up to 85; set it higher before the first run if the job may ever need more"
+              + " subtasks than that.");
+
   // --- windows ------------------------------------------------------------------------------
   public static final ConfigOption<Duration> WINDOW_LENGTH =
       ConfigOptions.key("window.length").durationType().defaultValue(Duration.ofSeconds(10))

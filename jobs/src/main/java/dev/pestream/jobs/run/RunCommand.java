@@ -100,14 +100,17 @@ public final class RunCommand implements Callable<Integer> {
   /**
    * The current Flink environment with the {@code flink.*} settings; parallelism and the
    * checkpoint interval only where the job's settings name them or Flink has none, so a cluster's
-   * or the Kubernetes operator's own settings win. A local run gets a REST port it can report ({@link LocalFlink}).
+   * or the Kubernetes operator's own settings win. A local run listens on the loopback address only, on a REST port it can report
+   * ({@link LocalFlink}).
    */
   public static StreamExecutionEnvironment environment(JobConfig config) {
-    StreamExecutionEnvironment env = LocalFlink.withKnownRestPort(
+    StreamExecutionEnvironment env = LocalFlink.forLocalRun(
         StreamExecutionEnvironment.getExecutionEnvironment(config.flinkSettings()), config.flinkSettings());
     if (config.contains(PerceptionOptions.PARALLELISM)) {
       env.setParallelism(config.get(PerceptionOptions.PARALLELISM));
     }
+    // explicit, not derived from the first run's parallelism: it caps every later scale-out
+    env.setMaxParallelism(config.get(PerceptionOptions.MAX_PARALLELISM));
     if (config.contains(PerceptionOptions.CHECKPOINT_INTERVAL) || !env.getCheckpointConfig().isCheckpointingEnabled()) {
       // exactly-once outputs are committed at checkpoints: the job always checkpoints
       env.enableCheckpointing(config.get(PerceptionOptions.CHECKPOINT_INTERVAL).toMillis());

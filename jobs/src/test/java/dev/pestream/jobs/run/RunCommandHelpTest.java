@@ -63,14 +63,14 @@ class RunCommandHelpTest {
   }
 
   @Test
-  void aLocalRunSaysWhereItsRestEndpointIs() {
+  void aLocalRunSaysWhereItsWebUiIs() {
     StreamExecutionEnvironment env = RunCommand.environment(JobConfig.of(Map.of()));
-    // flink-runtime-web is not a dependency of the job: the REST API answers, the web UI does not exist
-    assertThat(LocalFlink.webUiOnClassPath()).isFalse();
+    // the command line carries flink-runtime-web (a cluster brings its own): a local run has the web UI
+    assertThat(LocalFlink.webUiOnClassPath()).isTrue();
     assertThat(LocalFlink.endpoint(env)).hasValueSatisfying(line ->
-        assertThat(line).matches("Flink REST API: http://localhost:\\d+/jobs \\(no web UI.*"));
+        assertThat(line).matches("Flink web UI: http://127\\.0\\.0\\.1:\\d+"));
     StreamExecutionEnvironment fixed = RunCommand.environment(JobConfig.of(Map.of("flink.rest.port", "18081")));
-    assertThat(LocalFlink.endpoint(fixed)).hasValueSatisfying(line -> assertThat(line).contains("localhost:18081/"));
+    assertThat(LocalFlink.endpoint(fixed)).hasValueSatisfying(line -> assertThat(line).contains("127.0.0.1:18081"));
   }
 
   /** The indented lines under a setting's heading, joined. */
