@@ -174,7 +174,8 @@ public final class PerceptionJob {
   private SingleOutputStreamOperator<DecodedChunk> decode(DataStream<MediaChunk> sequenced) {
     return sequenced
         .process(new DecodeStage(settings.decodeLimits(), settings.framePolicy(), settings.preprocessing(),
-            settings.blobRoot(), settings.captionsOn() ? settings.captions().frames().framePolicy() : null))
+            settings.blobRoot(), settings.captionsOn() ? settings.captions().frames().framePolicy() : null)
+            .withBlobRetries(settings.blobRetries()))
         .uid(Uids.DECODE).name("decode media");
   }
 

@@ -1,5 +1,6 @@
 package dev.pestream.jobs;
 
+import dev.pestream.connectors.blob.BlobRetryPolicy;
 import dev.pestream.jobs.config.JobConfig;
 import dev.pestream.jobs.config.PerceptionOptions;
 import dev.pestream.models.bundle.BundleManifest;
@@ -45,6 +46,7 @@ public record PerceptionSettings(
     VideoPreprocessing preprocessing,
     DecodeLimits decodeLimits,
     URI blobRoot,
+    BlobRetryPolicy blobRetries,
     SpanSettings spans,
     Set<Modality> modalities,
     Duration idleTimeout,
@@ -85,7 +87,8 @@ public record PerceptionSettings(
     }
     URI blobRoot = flink.getOptional(DecodeOptions.BLOB_ROOT).map(PerceptionSettings::toUri).orElse(null);
     return new PerceptionSettings(config, models, manifest.modelId(), manifest.contract(), grid,
-        FramePolicy.parse(policy, windowUs, hopUs), preprocessing, DecodeOptions.limitsFrom(flink), blobRoot, spans,
+        FramePolicy.parse(policy, windowUs, hopUs), preprocessing, DecodeOptions.limitsFrom(flink), blobRoot,
+        DecodeOptions.blobRetriesFrom(flink), spans,
         modalities, idle, CaptionOptions.settings(flink).orElse(null),
         FaultInjectionOptions.pointsFrom(flink).orElse(null));
   }

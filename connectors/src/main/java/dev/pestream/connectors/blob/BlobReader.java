@@ -81,7 +81,7 @@ public final class BlobReader implements Serializable {
       try {
         status = fs.getFileStatus(path);
       } catch (FileNotFoundException e) {
-        throw new BlobException(BlobException.Kind.NOT_FOUND, "no blob at " + ref.getUri(), e);
+        throw missing(fs, ref, e);
       }
       if (status.getLen() != length) {
         throw new BlobException(
@@ -116,6 +116,25 @@ public final class BlobReader implements Serializable {
           null);
     }
     return bytes;
+  }
+
+  /**
+   * A blob that is not there. If the store's root is not there either, the store itself is away
+   * (an unmounted or moved folder, a bucket that does not answer): that is an outage ({@code IO},
+   * retried as long as any store failure), not a missing blob ({@code NOT_FOUND}, retried only for
+   * a short grace and then dead-lettered).
+   */
+  private BlobException missing(FileSystem fs, BlobRef ref, FileNotFoundException notFound) {
+    try {
+      if (fs.exists(new Path(root))) {
+        return new BlobException(BlobException.Kind.NOT_FOUND, "no blob at " + ref.getUri(), notFound);
+      }
+      return new BlobException(
+          BlobException.Kind.IO, "blob store " + root + " is not reachable (reading " + ref.getUri() + ")", notFound);
+    } catch (IOException e) {
+      return new BlobException(
+          BlobException.Kind.IO, "cannot reach blob store " + root + ": " + e.getMessage(), e);
+    }
   }
 
   /** The blob's path, if the URI names a file strictly inside the root; otherwise rejected. */

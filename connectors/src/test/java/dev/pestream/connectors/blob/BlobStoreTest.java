@@ -87,6 +87,19 @@ class BlobStoreTest {
   }
 
   @Test
+  void aStoreThatIsAwayIsAnOutageNotAMissingBlob() throws Exception {
+    Path root = Files.createDirectories(dir.resolve("blobs"));
+    BlobRef ref = new BlobStore(root.toUri()).put("s", randomBytes(100, 5));
+    BlobReader reader = new BlobReader(root.toUri(), 1 << 20);
+    Files.move(root, dir.resolve("blobs-away"));
+    assertThatThrownBy(() -> reader.read(ref))
+        .isInstanceOfSatisfying(BlobException.class, e -> assertThat(e.kind()).isEqualTo(BlobException.Kind.IO))
+        .hasMessageContaining("not reachable");
+    Files.move(dir.resolve("blobs-away"), root);
+    assertThat(reader.read(ref)).hasSize(100);
+  }
+
+  @Test
   void neverReadsOutsideTheStore() throws Exception {
     Path secret = Files.writeString(dir.resolve("secret.txt"), "top secret");
     Path root = Files.createDirectories(dir.resolve("blobs"));

@@ -1,5 +1,6 @@
 package dev.pestream.operators.decode;
 
+import dev.pestream.connectors.blob.BlobRetryPolicy;
 import java.time.Duration;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
@@ -70,7 +71,43 @@ public final class DecodeOptions {
               "Root of the claim-check blob store (a directory or a file://, s3://... URI). Blobs elsewhere are"
                   + " refused; without it, claim-checked chunks are dead-lettered.");
 
+  public static final ConfigOption<Duration> BLOB_RETRY_TIMEOUT =
+      ConfigOptions.key("blob.retry-timeout")
+          .durationType()
+          .defaultValue(BlobRetryPolicy.DEFAULT_TIMEOUT)
+          .withDescription(
+              "How long a claim-check read retries a failing blob store (I/O errors, an unreachable root) before"
+                  + " it fails the task, so that the job restarts from its last checkpoint and reads the chunk"
+                  + " again. The subtask stalls (and backpressures) meanwhile. 0 = fail at the first error.");
+
+  public static final ConfigOption<Duration> BLOB_NOT_FOUND_GRACE =
+      ConfigOptions.key("blob.not-found-grace")
+          .durationType()
+          .defaultValue(BlobRetryPolicy.DEFAULT_NOT_FOUND_GRACE)
+          .withDescription(
+              "How long a blob that the reachable store says is not there is waited for (stores without"
+                  + " read-after-write consistency), at most blob.retry-timeout; then it is dead-lettered"
+                  + " (BLOB_NOT_FOUND).");
+
+  public static final ConfigOption<Duration> BLOB_RETRY_INITIAL_BACKOFF =
+      ConfigOptions.key("blob.retry-initial-backoff")
+          .durationType()
+          .defaultValue(BlobRetryPolicy.DEFAULT_INITIAL_BACKOFF)
+          .withDescription("Pause before the first retry of a blob read; doubled each retry, half of it random.");
+
+  public static final ConfigOption<Duration> BLOB_RETRY_MAX_BACKOFF =
+      ConfigOptions.key("blob.retry-max-backoff")
+          .durationType()
+          .defaultValue(BlobRetryPolicy.DEFAULT_MAX_BACKOFF)
+          .withDescription("Longest pause between two retries of a blob read.");
+
   private DecodeOptions() {}
+
+  /** Retry policy of claim-check reads from {@code config}. */
+  public static BlobRetryPolicy blobRetriesFrom(ReadableConfig config) {
+    return new BlobRetryPolicy(config.get(BLOB_RETRY_TIMEOUT), config.get(BLOB_NOT_FOUND_GRACE),
+        config.get(BLOB_RETRY_INITIAL_BACKOFF), config.get(BLOB_RETRY_MAX_BACKOFF));
+  }
 
   /** Limits from {@code config}. */
   public static DecodeLimits limitsFrom(ReadableConfig config) {

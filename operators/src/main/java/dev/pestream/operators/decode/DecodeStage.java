@@ -4,6 +4,8 @@ import dev.pestream.media.FfmpegLog;
 
 import dev.pestream.connectors.blob.BlobException;
 import dev.pestream.connectors.blob.BlobReader;
+import dev.pestream.connectors.blob.BlobRetryPolicy;
+import dev.pestream.connectors.blob.BlobUnavailableException;
 import dev.pestream.connectors.deadletter.DeadLetters;
 import dev.pestream.schemas.BlobRef;
 import dev.pestream.schemas.DeadLetter;
@@ -11,6 +13,7 @@ import dev.pestream.schemas.MediaChunk;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.util.Objects;
+import java.util.SplittableRandom;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
@@ -19,11 +22,15 @@ import org.apache.flink.metrics.Histogram;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The decode stage: {@link MediaChunk} in (after {@code ChunkSequencer}), {@link DecodedChunk}
  * out, via {@link ChunkDecoder}. A claim-checked payload is fetched and verified by {@link
- * BlobReader}. Any failure becomes a {@link DeadLetter} on {@link DeadLetters#TAG} (stage {@value
+ * BlobReader}, riding out store outages as {@link BlobRetryPolicy} says: a store that stays away
+ * past the retry budget fails the task (a {@link BlobUnavailableException}), so that the job
+ * restarts from its last checkpoint and reads the chunk again. Any other failure becomes a {@link DeadLetter} on {@link DeadLetters#TAG} (stage {@value
  * #STAGE}, the {@link DecodeFailure} as error class) and a {@link DecodedChunk} with {@code
  * decodeFailed = true} and no media still goes downstream, so that the stream's order is intact and
  * its time range is known to be a hole.
@@ -31,6 +38,7 @@ import org.apache.flink.util.Collector;
 public class DecodeStage extends ProcessFunction<MediaChunk, DecodedChunk>
     implements ResultTypeQueryable<DecodedChunk> {
   private static final long serialVersionUID = 1L;
+  private static final Logger LOG = LoggerFactory.getLogger(DecodeStage.class);
 
   /** Stage name in dead letters. */
   public static final String STAGE = "decode";
@@ -40,15 +48,25 @@ public class DecodeStage extends ProcessFunction<MediaChunk, DecodedChunk>
   public static final String METRIC_FRAMES_KEPT = "framesKept";
   public static final String METRIC_AUDIO_SAMPLES = "audioSamples";
   public static final String METRIC_DECODE_MILLIS = "decodeMillis";
+  /** Blob reads retried after a transient store failure (one per retry). */
+  public static final String METRIC_BLOB_READ_RETRIES = "blobReadRetries";
+  /** Milliseconds spent waiting for the blob store between retries. */
+  public static final String METRIC_BLOB_WAIT_MILLIS = "blobWaitMillis";
+  /** Blob reads that failed for the whole retry budget (each fails the task). */
+  public static final String METRIC_BLOB_READS_EXHAUSTED = "blobReadsExhausted";
 
   private final DecodeLimits limits;
   private final FramePolicy policy;
   private final VideoPreprocessing preprocessing;
   private final URI blobRoot;
   private final CaptionFramePolicy captions;
+  private BlobRetryPolicy blobRetries = BlobRetryPolicy.defaults();
+  private BlobRetryPolicy.Clock clock = BlobRetryPolicy.Clock.system();
 
   private transient ChunkDecoder decoder;
   private transient BlobReader blobs;
+  private transient SplittableRandom jitter;
+  private transient BlobRetryPolicy.Listener blobListener;
   private transient Counter decoded;
   private transient Counter failures;
   private transient Counter framesKept;
@@ -74,6 +92,18 @@ public class DecodeStage extends ProcessFunction<MediaChunk, DecodedChunk>
     this.captions = captions;
   }
 
+  /** Retries of claim-check reads (default {@link BlobRetryPolicy#defaults()}). */
+  public DecodeStage withBlobRetries(BlobRetryPolicy retries) {
+    this.blobRetries = Objects.requireNonNull(retries, "retries");
+    return this;
+  }
+
+  /** The retry loop's clock, for tests. */
+  DecodeStage withClock(BlobRetryPolicy.Clock clock) {
+    this.clock = Objects.requireNonNull(clock, "clock");
+    return this;
+  }
+
   @Override
   public void open(OpenContext openContext) {
     FfmpegLog.install();
@@ -85,10 +115,37 @@ public class DecodeStage extends ProcessFunction<MediaChunk, DecodedChunk>
     framesKept = metrics.counter(METRIC_FRAMES_KEPT);
     audioSamples = metrics.counter(METRIC_AUDIO_SAMPLES);
     decodeMillis = metrics.histogram(METRIC_DECODE_MILLIS, new DescriptiveStatisticsHistogram(1000));
+    jitter = new SplittableRandom();
+    blobListener = blobListener(metrics.counter(METRIC_BLOB_READ_RETRIES), metrics.counter(METRIC_BLOB_WAIT_MILLIS),
+        metrics.counter(METRIC_BLOB_READS_EXHAUSTED));
+  }
+
+  private BlobRetryPolicy.Listener blobListener(Counter retries, Counter waitMillis, Counter exhausted) {
+    return new BlobRetryPolicy.Listener() {
+      @Override
+      public void retrying(BlobException failure, int retry, long pauseNanos) {
+        retries.inc();
+        if (retry == 1) {
+          LOG.warn("Blob read failed ({}), retrying for up to {}: {}", failure.kind(), blobRetries.budgetFor(failure.kind()),
+              failure.getMessage());
+        }
+      }
+
+      @Override
+      public void waited(long waitedNanos) {
+        waitMillis.inc(waitedNanos / 1_000_000);
+      }
+
+      @Override
+      public void exhausted(BlobException last) {
+        exhausted.inc();
+      }
+    };
   }
 
   @Override
-  public void processElement(MediaChunk chunk, Context ctx, Collector<DecodedChunk> out) {
+  public void processElement(MediaChunk chunk, Context ctx, Collector<DecodedChunk> out)
+      throws BlobUnavailableException, InterruptedException {
     byte[] payload = null;
     try {
       payload = payloadOf(chunk);
@@ -108,9 +165,10 @@ public class DecodeStage extends ProcessFunction<MediaChunk, DecodedChunk>
     }
   }
 
-  private byte[] payloadOf(MediaChunk chunk) throws BlobException, DecodeException {
+  private byte[] payloadOf(MediaChunk chunk)
+      throws BlobException, DecodeException, BlobUnavailableException, InterruptedException {
     if (blobs != null) {
-      return blobs.payloadOf(chunk);
+      return blobRetries.call(() -> blobs.payloadOf(chunk), clock, jitter, blobListener);
     }
     if (chunk.getPayload() instanceof BlobRef ref) {
       throw new DecodeException(

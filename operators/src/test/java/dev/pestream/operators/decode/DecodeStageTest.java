@@ -1,8 +1,11 @@
 package dev.pestream.operators.decode;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.pestream.connectors.blob.BlobRetryPolicy;
 import dev.pestream.connectors.blob.BlobStore;
+import dev.pestream.connectors.blob.BlobUnavailableException;
 import dev.pestream.connectors.deadletter.DeadLetters;
 import dev.pestream.operators.testing.DecodedMedia;
 import dev.pestream.operators.testing.SyntheticMedia;
@@ -16,7 +19,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -183,5 +188,140 @@ class DecodeStageTest {
     assertThat(deadLetters()).extracting(DeadLetter::getErrorClass).containsExactly("BLOB");
     assertThat(deadLetters().get(0).getReason()).contains("no blob store");
     assertThat(outputs()).extracting(c -> c.decodeFailed).containsExactly(true, false);
+  }
+
+  // --- blob store outages -----------------------------------------------------------------------
+
+  private static final BlobRetryPolicy RETRIES = new BlobRetryPolicy(
+      Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ofMillis(100), Duration.ofSeconds(5));
+
+  /**
+   * Time that passes only when the stage sleeps between retries; the store is repaired (the
+   * {@code repair} action runs) at the chosen sleep, so a test scripts an outage without waiting.
+   */
+  private static final class ScriptedClock implements BlobRetryPolicy.Clock {
+    private int repairAtSleep = -1;
+    private transient ThrowingRunnable repair;
+    long now;
+    final List<Long> sleeps = new ArrayList<>();
+
+    void repairAt(int sleep, ThrowingRunnable action) {
+      this.repairAtSleep = sleep;
+      this.repair = action;
+    }
+
+    @Override
+    public long nanoTime() {
+      return now;
+    }
+
+    @Override
+    public void sleep(long nanos) {
+      sleeps.add(nanos);
+      now += nanos;
+      if (sleeps.size() == repairAtSleep) {
+        try {
+          repair.run();
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      }
+    }
+  }
+
+  private interface ThrowingRunnable {
+    void run() throws Exception;
+  }
+
+  /** A blob store under {@code dir/blobs} read by a stage on {@code clock}. */
+  private BlobStore storeWithStageOn(ScriptedClock clock) throws Exception {
+    harness.close();
+    Path root = Files.createDirectories(dir.resolve("blobs"));
+    harness = open(new DecodeStage(DecodeLimits.defaults(), new FramePolicy.Native(), PRE, root.toUri())
+        .withBlobRetries(RETRIES).withClock(clock));
+    return new BlobStore(root.toUri());
+  }
+
+  @Test
+  void aStoreOutageIsRiddenOutWithRetriesAndNoDeadLetter() throws Exception {
+    Path root = dir.resolve("blobs");
+    Path away = dir.resolve("blobs-away");
+    ScriptedClock clock = new ScriptedClock();
+    clock.repairAt(4, () -> Files.move(away, root));
+    BlobRef ref = storeWithStageOn(clock).put("cam-7", mp4);
+    Files.move(root, away); // the store's folder is gone (an unmounted share)
+
+    harness.processElement(chunk(0, "mp4", ref), 0);
+
+    assertThat(clock.sleeps).hasSize(4);
+    assertThat(deadLetters()).isEmpty();
+    assertThat(outputs()).singleElement().satisfies(c -> {
+      assertThat(c.decodeFailed).isFalse();
+      assertThat(c.frameCount()).isEqualTo(25);
+    });
+  }
+
+  @Test
+  void aBlobNotYetVisibleIsAwaitedWithinTheGrace() throws Exception {
+    Path aside = dir.resolve("late.chunk");
+    ScriptedClock clock = new ScriptedClock();
+    BlobRef ref = storeWithStageOn(clock).put("cam-7", mp4);
+    Path blob = Path.of(URI.create(ref.getUri()));
+    Files.move(blob, aside); // written, not yet visible to this reader
+    clock.repairAt(2, () -> Files.move(aside, blob));
+
+    harness.processElement(chunk(0, "mp4", ref), 0);
+
+    assertThat(clock.sleeps).hasSize(2);
+    assertThat(deadLetters()).isEmpty();
+    assertThat(outputs()).extracting(c -> c.decodeFailed).containsExactly(false);
+  }
+
+  @Test
+  void aStoreAwayPastTheBudgetFailsTheTaskInsteadOfDeadLettering() throws Exception {
+    ScriptedClock clock = new ScriptedClock();
+    BlobRef ref = storeWithStageOn(clock).put("cam-7", mp4);
+    Files.move(dir.resolve("blobs"), dir.resolve("blobs-away"));
+
+    assertThatThrownBy(() -> harness.processElement(chunk(0, "mp4", ref), 0))
+        .isInstanceOf(BlobUnavailableException.class)
+        .hasMessageContaining("not reachable");
+
+    assertThat(clock.now).isEqualTo(RETRIES.timeout().toNanos());
+    assertThat(deadLetters()).isEmpty();
+    assertThat(outputs()).isEmpty(); // no hole either: the chunk is read again after the restart
+  }
+
+  @Test
+  void aBlobStillMissingFromAReachableStoreAfterTheGraceIsDeadLettered() throws Exception {
+    ScriptedClock clock = new ScriptedClock();
+    BlobRef ref = storeWithStageOn(clock).put("cam-7", mp4);
+    Files.delete(Path.of(URI.create(ref.getUri())));
+
+    harness.processElement(chunk(0, "mp4", ref), 0);
+
+    assertThat(clock.now).isEqualTo(RETRIES.notFoundGrace().toNanos());
+    assertThat(deadLetters()).extracting(DeadLetter::getErrorClass).containsExactly("BLOB_NOT_FOUND");
+    assertThat(outputs()).extracting(c -> c.decodeFailed).containsExactly(true);
+  }
+
+  @Test
+  void permanentBlobProblemsAreDeadLetteredAtOnceWithoutRetries() throws Exception {
+    ScriptedClock clock = new ScriptedClock();
+    BlobStore store = storeWithStageOn(clock);
+    BlobRef tampered = store.put("cam-7", mp4);
+    byte[] flipped = mp4.clone();
+    flipped[100] ^= 1;
+    Files.write(Path.of(URI.create(tampered.getUri())), flipped);
+    BlobRef outside = BlobRef.newBuilder(tampered).setUri("file:///etc/passwd").build();
+    BlobRef tooLarge = BlobRef.newBuilder(tampered).setLength(DecodeLimits.defaults().maxPayloadBytes() + 1L).build();
+
+    harness.processElement(chunk(0, "mp4", tampered), 0);
+    harness.processElement(chunk(1, "mp4", outside), 0);
+    harness.processElement(chunk(2, "mp4", tooLarge), 0);
+
+    assertThat(deadLetters()).extracting(DeadLetter::getErrorClass)
+        .containsExactly("BLOB_HASH_MISMATCH", "BLOB_NOT_ALLOWED", "BLOB_TOO_LARGE");
+    assertThat(clock.sleeps).isEmpty();
   }
 }
