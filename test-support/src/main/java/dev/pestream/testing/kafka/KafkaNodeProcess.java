@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  */
 final class KafkaNodeProcess implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(KafkaNodeProcess.class);
-  static final Duration FORMAT_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration FORMAT_TIMEOUT = Duration.ofSeconds(60);
 
   private final Path dataDir;
   private final boolean ownsDataDir;
