@@ -3,6 +3,7 @@ package dev.pestream.connectors.kafka;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -25,8 +26,9 @@ public final class KafkaTopics {
       }
     }
 
+    /** Replication and min ISR are the cluster's ({@code default.replication.factor}, {@code min.insync.replicas}). */
     NewTopic toNewTopic() {
-      NewTopic t = new NewTopic(name, partitions, (short) 1);
+      NewTopic t = new NewTopic(name, Optional.of(partitions), Optional.empty());
       if (compacted) {
         t.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
       }
@@ -34,7 +36,11 @@ public final class KafkaTopics {
     }
   }
 
-  /** Creates the topics that do not exist yet (replication factor 1: the embedded broker). */
+  /**
+   * Creates the topics that do not exist yet, replicated as the cluster's defaults say: one copy
+   * on a lone test broker, three on a cluster configured for it (a fixed factor would be wrong on
+   * one of the two).
+   */
   public static void createIfMissing(String bootstrapServers, Properties clientProperties, List<Spec> topics) {
     Properties props = new Properties();
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);

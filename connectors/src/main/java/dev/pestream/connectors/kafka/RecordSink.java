@@ -101,6 +101,8 @@ public final class RecordSink<T extends SpecificRecordBase> {
     refuseContradictingClientProperties();
     Properties producer = new Properties();
     producer.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, String.valueOf(transactionTimeout.toMillis()));
+    // the client's default since Kafka 3.0, pinned: a leader failover must not lose acknowledged records
+    producer.put(ProducerConfig.ACKS_CONFIG, "all");
     producer.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
     producer.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(2 * 1024 * 1024));
     producer.putAll(clientProperties);

@@ -111,12 +111,17 @@ public final class KafkaTestClient {
 
   /** Sends chunks keyed by their stream id, in order. */
   public void sendChunks(String topic, List<MediaChunk> chunks) {
+    sendRaw(topic, chunkRecords(chunks));
+  }
+
+  /** Chunks as the (key, value) pairs {@link #sendChunks} sends: stream id, encoded chunk. */
+  public static List<byte[][]> chunkRecords(List<MediaChunk> chunks) {
     RecordCodec<MediaChunk> codec = RecordCodec.of(MediaChunk.class);
     List<byte[][]> records = new ArrayList<>();
     for (MediaChunk c : chunks) {
       records.add(new byte[][] {utf8(c.getStreamId()), codec.encode(c)});
     }
-    sendRaw(topic, records);
+    return records;
   }
 
   /**

@@ -5,17 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.pestream.models.ContractBundle;
 import dev.pestream.operators.faults.FaultPoints;
 import dev.pestream.operators.testing.FakePlmServer;
-import dev.pestream.schemas.CaptionStatus;
 import dev.pestream.schemas.MediaChunk;
 import dev.pestream.testing.kafka.KafkaBrokerExtension;
 import dev.pestream.testing.kafka.KafkaClientLeakCheck;
 import dev.pestream.testing.kafka.KafkaTestClient;
-import dev.pestream.tests.support.OutputTally;
 import dev.pestream.tests.support.ShortChunkOutputs;
 import dev.pestream.tests.support.ShortChunkStreams;
 import dev.pestream.tests.support.ShortChunkStreams.Plan;
 import dev.pestream.testing.flink.FlinkClusterExtension;
 import dev.pestream.testing.flink.FlinkProcessCluster;
+import dev.pestream.tests.support.cluster.ExactlyOnceRun;
 import dev.pestream.tests.support.cluster.PerceptionJobSubmission;
 import dev.pestream.testing.Poll;
 import java.nio.file.Files;
@@ -23,11 +22,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -94,15 +91,9 @@ class ExactlyOnceThroughFailuresITCase {
     Map<String, String> topics = kafka.newJobTopics("eo-", 2);
     ShortChunkStreams.publishControlRecords(kafka, topics);
 
-    String jarId = cluster.rest().uploadJar(jobJar());
-    try (FakePlmServer plm = FakePlmServer.start(new FakePlmServer.Expectations(
-        ShortChunkStreams.CAPTION_MODEL, null, ShortChunkStreams.CAPTION_IMAGE_SIZE, 32))) {
-      String suffix = UUID.randomUUID().toString().substring(0, 8);
-      Map<String, String> settings = new LinkedHashMap<>(ShortChunkStreams.jobSettings(plm.baseUrl()));
-      settings.putAll(topics);
-      settings.put("job.group-id", "faults-" + suffix);
-      settings.put("kafka.transactional-id-prefix", "faults-" + suffix);
-      settings.put("job.checkpoint-interval", "1 s");
+    String jarId = cluster.rest().uploadJar(ExactlyOnceRun.jobJar());
+    try (FakePlmServer plm = FakePlmServer.start(ExactlyOnceRun.plmExpectations())) {
+      Map<String, String> settings = ExactlyOnceRun.jobSettings("faults", plm.baseUrl(), topics);
       settings.put("testing.fail-on", failures.stream().filter(f -> !f.kill()).map(Failure::chunk)
           .collect(Collectors.joining(";")));
       settings.put("testing.fault-markers", markers.toUri().toString());
@@ -124,16 +115,7 @@ class ExactlyOnceThroughFailuresITCase {
         System.out.printf("[faults] all %d chunks through the job in %.1f s (%.0f chunks/s, %.1f s of media/s),"
             + " %d restarts%n", feed.size(), seconds, feed.size() / seconds,
             feed.size() * ShortChunkStreams.CHUNK_US / 1e6 / seconds, cluster.rest().jobMetric(jobId, "numRestarts"));
-        List<OutputTally> tallies = outputs.exactlyOnceTallies();
-        OutputTally alertTally = outputs.alertTally();
-        tallies.forEach(t -> System.out.println("[faults] " + t));
-        System.out.println("[faults] " + alertTally + " (at least once: " + alertTally.repeats() + " repeats, each"
-            + " with its alert's id)");
-
-        assertThat(tallies).allSatisfy(t -> assertThat(t.exactlyOnce()).as(t.toString()).isTrue());
-        assertThat(alertTally.atLeastOnce()).as(alertTally.toString()).isTrue();
-        assertThat(outputs.captions()).allSatisfy(c -> assertThat(c.getStatus()).isEqualTo(CaptionStatus.OK));
-        assertThat(plm.violations()).isEmpty();
+        ExactlyOnceRun.assertExactlyOnce("[faults]", outputs, plm);
         try (var fired = Files.list(markers)) {
           assertThat(fired.map(p -> p.getFileName().toString()).collect(Collectors.toSet()))
               .as("every injected fault fired").isEqualTo(failures.stream().filter(f -> !f.kill())
@@ -187,11 +169,5 @@ class ExactlyOnceThroughFailuresITCase {
   private static String markerName(String chunkId) {
     int colon = chunkId.lastIndexOf(':');
     return FaultPoints.markerName(chunkId.substring(0, colon), Long.parseLong(chunkId.substring(colon + 1)));
-  }
-
-  private static Path jobJar() {
-    Path jar = Path.of(System.getProperty("pestream.cluster.job-jar", "missing: run through Maven"));
-    assertThat(jar).as("job jar built by jobs/ (mvn -pl tests -am verify)").isRegularFile();
-    return jar;
   }
 }
