@@ -1,6 +1,7 @@
 package dev.pestream.jobs.cli;
 
 import dev.pestream.jobs.run.LocalFlink;
+import dev.pestream.jobs.run.RestartDefaults;
 
 import dev.pestream.jobs.run.CliError;
 import dev.pestream.jobs.run.ExitCode;
@@ -236,10 +237,9 @@ public final class DemoCommand implements Callable<Integer> {
     if (plmEndpoint != null) {
       s.put(CaptionOptions.ENDPOINT.key(), plmEndpoint);
     }
-    // a failure should end the demo with its error, not restart forever
-    s.put("flink.restart-strategy.type", "fixed-delay");
-    s.put("flink.restart-strategy.fixed-delay.attempts", "2");
-    s.put("flink.restart-strategy.fixed-delay.delay", "2 s");
+    // a bug should end the demo with its error within half a minute (8 attempts, 1 s doubling to
+    // 5 s), yet a broker restart (a few failures, each after Kafka's timeouts) should not
+    RestartDefaults.exponentialDelay(8, "5 s").forEach((k, v) -> s.put(JobConfig.FLINK_PREFIX + k, v));
     return JobConfig.of(s);
   }
 

@@ -100,7 +100,8 @@ public final class RunCommand implements Callable<Integer> {
   /**
    * The current Flink environment with the {@code flink.*} settings; parallelism and the
    * checkpoint interval only where the job's settings name them or Flink has none, so a cluster's
-   * or the Kubernetes operator's own settings win. A local run listens on the loopback address only, on a REST port it can report
+   * or the Kubernetes operator's own settings win; likewise the restart strategy ({@link
+   * RestartDefaults}). A local run listens on the loopback address only, on a REST port it can report
    * ({@link LocalFlink}).
    */
   public static StreamExecutionEnvironment environment(JobConfig config) {
@@ -115,6 +116,8 @@ public final class RunCommand implements Callable<Integer> {
       // exactly-once outputs are committed at checkpoints: the job always checkpoints
       env.enableCheckpointing(config.get(PerceptionOptions.CHECKPOINT_INTERVAL).toMillis());
     }
+    // heals a broker outage by itself, yet ends a job whose failure repeats (RestartDefaults)
+    RestartDefaults.applyUnlessSet(env);
     return env;
   }
 

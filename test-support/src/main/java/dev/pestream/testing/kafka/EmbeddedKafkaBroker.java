@@ -147,6 +147,36 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     return p;
   }
 
+  /**
+   * Stops the broker gracefully (SIGTERM, SIGKILL after 15 s) but keeps its ports and data, so
+   * that {@link #restart()} brings the same broker back: an outage, as clients see it.
+   */
+  public void stop() {
+    node.stop(Duration.ofSeconds(15));
+    LOG.info("Kafka broker at {} stopped", bootstrapServers);
+  }
+
+  /** SIGKILL, as a crash (no controlled shutdown); ports and data kept for {@link #restart()}. */
+  public void kill() {
+    node.kill();
+    LOG.info("Kafka broker at {} killed", bootstrapServers);
+  }
+
+  /**
+   * Starts a stopped or killed broker again on the same ports, config and data (no reformat) and
+   * waits until it answers. The ports were free while it was down; if something else took one
+   * meanwhile the broker exits and this fails with its log.
+   */
+  public void restart() {
+    try {
+      node.launch();
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not restart the embedded Kafka broker", e);
+    }
+    KafkaNodeProcess.awaitBrokers(bootstrapServers, 1, startupTimeout, List.of(node));
+    LOG.info("Kafka broker at {} restarted", bootstrapServers);
+  }
+
   /** Stops the broker (SIGTERM, then SIGKILL after 15 s) and removes its data directory. */
   @Override
   public void close() {
