@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -44,6 +45,10 @@ public final class ChunkPublisher implements AutoCloseable {
   private final int inlineMaxBytes;
   private final Map<String, String> attributes;
   private final AtomicReference<Exception> deliveryFailure = new AtomicReference<>();
+  /** Records sent but not yet acknowledged (nor failed). */
+  private final AtomicLong pending = new AtomicLong();
+  /** When the broker last acknowledged a record, or when a send found nothing pending. */
+  private final AtomicLong lastProgressNanos = new AtomicLong(System.nanoTime());
   private long nextSeq;
 
   /**
@@ -77,10 +82,14 @@ public final class ChunkPublisher implements AutoCloseable {
     this.attributes = Map.copyOf(attributes);
   }
 
-  /** A publisher with its own {@link KafkaProducer} for {@code bootstrapServers}. */
+  /**
+   * A publisher with its own {@link KafkaProducer} for {@code bootstrapServers}; {@code
+   * outageMillis} bounds how long a record may wait for an unreachable broker (see {@link
+   * #producerProperties}).
+   */
   public static ChunkPublisher create(
       String bootstrapServers,
-      long maxBlockMillis,
+      long outageMillis,
       String topic,
       String streamId,
       BlobStore blobs,
@@ -89,24 +98,48 @@ public final class ChunkPublisher implements AutoCloseable {
       Map<String, String> attributes) {
     KafkaProducer<byte[], byte[]> producer =
         new KafkaProducer<>(
-            producerProperties(bootstrapServers, inlineMaxBytes, maxBlockMillis),
+            producerProperties(bootstrapServers, inlineMaxBytes, outageMillis),
             new ByteArraySerializer(),
             new ByteArraySerializer());
     return new ChunkPublisher(producer, true, topic, streamId, blobs, inlineMaxBytes, firstSeq, attributes);
   }
 
-  /** Producer settings for media chunks: idempotent, all replicas, room for the largest inline record. */
-  public static Properties producerProperties(String bootstrapServers, int inlineMaxBytes, long maxBlockMillis) {
+  /** Shortest outage bound: a record needs room for one request timeout and the linger. */
+  public static final long MIN_OUTAGE_MILLIS = 30_000;
+
+  /**
+   * Producer settings for media chunks: idempotent with all replicas (a record retried through a
+   * broker outage lands once and in order), room for the largest inline record, and a record may
+   * wait {@code outageMillis} for the broker, buffered or blocked, before it fails.
+   */
+  public static Properties producerProperties(String bootstrapServers, int inlineMaxBytes, long outageMillis) {
+    if (outageMillis < MIN_OUTAGE_MILLIS) {
+      throw new IllegalArgumentException("the broker outage bound must be at least 30 s, got " + outageMillis + " ms");
+    }
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
     p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(Math.max(1 << 20, inlineMaxBytes + 64 * 1024)));
-    p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(maxBlockMillis));
-    p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Long.toString(Math.max(120_000L, maxBlockMillis + 30_000L)));
-    p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "30000");
+    // a full buffer blocks the reader (not an error) for as long as a record may wait
+    p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(outageMillis));
+    p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "25000");
+    p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Long.toString(outageMillis));
     return p;
+  }
+
+  /**
+   * How long records have been waiting for Kafka without any acknowledgement, in milliseconds;
+   * 0 while nothing is pending. Safe to call from another thread.
+   */
+  public long stalledMillis() {
+    return pending.get() == 0 ? 0 : (System.nanoTime() - lastProgressNanos.get()) / 1_000_000;
+  }
+
+  /** Records sent but not acknowledged yet (buffered in the producer or in flight). */
+  public long pendingRecords() {
+    return pending.get();
   }
 
   /** The sequence number the next chunk gets. */
@@ -119,15 +152,22 @@ public final class ChunkPublisher implements AutoCloseable {
     raiseDeliveryFailure();
     MediaChunk record = toRecord(chunk, nextSeq, Instant.now());
     byte[] value = CODEC.encode(record);
+    if (pending.getAndIncrement() == 0) {
+      lastProgressNanos.set(System.nanoTime());
+    }
     try {
       producer.send(
           new ProducerRecord<>(topic, key, value),
           (metadata, error) -> {
+            pending.decrementAndGet();
             if (error != null) {
               deliveryFailure.compareAndSet(null, error);
+            } else {
+              lastProgressNanos.set(System.nanoTime());
             }
           });
     } catch (RuntimeException e) {
+      pending.decrementAndGet();
       throw new PublishException(PublishException.Kind.KAFKA, kafkaMessage(e), e);
     }
     nextSeq++;

@@ -116,15 +116,25 @@ public class IngestCommand implements Callable<Integer> {
       names = "--broker-timeout",
       defaultValue = "10s",
       converter = DurationConverter.class,
-      description = "How long to wait for Kafka before giving up (default ${DEFAULT-VALUE}).")
+      description = "How long to wait for Kafka at start before giving up (default ${DEFAULT-VALUE}).")
   Duration brokerTimeout;
+
+  @Option(
+      names = "--broker-outage",
+      defaultValue = "2m",
+      converter = DurationConverter.class,
+      description = "Once started, how long a chunk may wait for an unreachable Kafka (retried, nothing lost or"
+          + " duplicated: the producer is idempotent) before ingest gives up with exit code 4; at least 30s"
+          + " (default ${DEFAULT-VALUE}).")
+  Duration brokerOutage;
 
   @Option(names = "--first-seq", defaultValue = "0", description = "Sequence number of the first chunk (continue a stream).")
   long firstSeq;
 
   private static final String USAGE_HINT = "see pestream ingest --help";
   private static final String SOURCE_HINT = "check the path or URL: it must be audio or video that FFmpeg can read";
-  private static final String KAFKA_HINT = "check --bootstrap and that the broker is running, or raise --broker-timeout";
+  private static final String KAFKA_HINT =
+      "check --bootstrap and that the broker is running, or raise --broker-timeout (at start) or --broker-outage";
 
   @Spec CommandSpec spec;
 
@@ -167,6 +177,9 @@ public class IngestCommand implements Callable<Integer> {
               .maxReconnects(maxReconnects)
               .ioTimeoutUs(ioTimeout.toNanos() / 1000)
               .build();
+      if (brokerOutage.toMillis() < ChunkPublisher.MIN_OUTAGE_MILLIS) {
+        throw new IllegalArgumentException("--broker-outage must be at least 30s, got " + brokerOutage.toSeconds() + "s");
+      }
       BlobFileSystems.initialize(new Configuration());
       blobs = new BlobStore(BlobLocations.parseRoot(blobDir));
     } catch (IllegalArgumentException e) {
@@ -197,14 +210,17 @@ public class IngestCommand implements Callable<Integer> {
     try (ChunkPublisher publisher =
         ChunkPublisher.create(
             bootstrap,
-            brokerTimeout.toMillis(),
+            brokerOutage.toMillis(),
             topic,
             streamId,
             blobs,
             inlineMaxBytes,
             firstSeq,
             Map.of(ChunkPublisher.SOURCE_ATTRIBUTE, settings.sourceForDisplay()))) {
-      IngestSummary summary = new Ingest(settings, publisher, progress, stop::get).run();
+      IngestSummary summary;
+      try (KafkaWaitReporter waiting = KafkaWaitReporter.start(publisher, bootstrap, progress)) {
+        summary = new Ingest(settings, publisher, progress, stop::get).run();
+      }
       progress.finished(summary, settings.sourceForDisplay(), topic, streamId);
       return summary.end() == IngestSummary.End.SOURCE_LOST ? IngestExitCodes.SOURCE_LOST : IngestExitCodes.OK;
     } catch (SourceException e) {

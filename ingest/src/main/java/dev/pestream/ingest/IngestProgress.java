@@ -33,7 +33,7 @@ public class IngestProgress {
   }
 
   /** Called after every published chunk with the totals so far. */
-  public void chunk(IngestSummary soFar) {
+  public synchronized void chunk(IngestSummary soFar) {
     if (!terminal) {
       return;
     }
@@ -52,6 +52,28 @@ public class IngestProgress {
       out.println();
     }
     out.printf(Locale.ROOT, "source dropped (%s); reconnect #%d in %d ms%n", reason, attempt, backoffMillis);
+    out.flush();
+  }
+
+  /**
+   * Records have waited {@code stalledMillis} for Kafka at {@code bootstrap}; {@code buffered}
+   * are held by the producer. Printed on its own line; {@link Ingest} calls it at most every few
+   * seconds.
+   */
+  public synchronized void kafkaWaiting(String bootstrap, long stalledMillis, long buffered) {
+    if (terminal) {
+      out.println();
+    }
+    out.printf(Locale.ROOT, "waiting for Kafka at %s (%d s; chunks buffered: %d)%n", bootstrap, stalledMillis / 1000, buffered);
+    out.flush();
+  }
+
+  /** Kafka acknowledges records again after {@link #kafkaWaiting}. */
+  public synchronized void kafkaBack(long stalledMillis) {
+    if (terminal) {
+      out.println();
+    }
+    out.printf(Locale.ROOT, "Kafka is back (after %d s)%n", stalledMillis / 1000);
     out.flush();
   }
 

@@ -30,7 +30,7 @@ class ChunkPublisherTest {
   void producer() {
     // A real producer; nothing is sent in these tests, so no broker is contacted.
     producer = new KafkaProducer<>(
-        ChunkPublisher.producerProperties("127.0.0.1:9", 1000, 1000), new ByteArraySerializer(), new ByteArraySerializer());
+        ChunkPublisher.producerProperties("127.0.0.1:9", 1000, 30_000), new ByteArraySerializer(), new ByteArraySerializer());
   }
 
   @AfterEach

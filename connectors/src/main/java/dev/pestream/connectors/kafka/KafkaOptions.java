@@ -19,11 +19,15 @@ public final class KafkaOptions {
   public static final ConfigOption<Duration> TRANSACTION_TIMEOUT =
       ConfigOptions.key("kafka.transaction-timeout")
           .durationType()
-          .defaultValue(Duration.ofMinutes(1))
+          // 5 min, not 1: a transaction pre-committed at a checkpoint must outlive a broker
+          // outage (60 s in the reliability tests) plus the restart, or the broker aborts it and
+          // its records are lost
+          .defaultValue(Duration.ofMinutes(5))
           .withDescription(
               "transaction.timeout.ms of exactly-once sinks. Must not exceed the broker's"
                   + " transaction.max.timeout.ms (15 min by default) and must exceed the"
-                  + " checkpoint interval plus the time to recover from a failure.");
+                  + " checkpoint interval plus the longest broker outage to ride out plus the"
+                  + " time to recover from a failure.");
 
   public static final ConfigOption<String> TRANSACTIONAL_ID_PREFIX =
       ConfigOptions.key("kafka.transactional-id-prefix")
