@@ -94,7 +94,7 @@ class ExactlyOnceThroughFailuresITCase {
     Map<String, String> topics = kafka.newJobTopics("eo-", 2);
     ShortChunkStreams.publishControlRecords(kafka, topics);
 
-    String jarId = cluster.rest().uploadJar(jobJar());
+    String jarId = cluster.rest().uploadJar(PerceptionJobSubmission.jobJar());
     try (FakePlmServer plm = FakePlmServer.start(new FakePlmServer.Expectations(
         ShortChunkStreams.CAPTION_MODEL, null, ShortChunkStreams.CAPTION_IMAGE_SIZE, 32))) {
       String suffix = UUID.randomUUID().toString().substring(0, 8);
@@ -187,11 +187,5 @@ class ExactlyOnceThroughFailuresITCase {
   private static String markerName(String chunkId) {
     int colon = chunkId.lastIndexOf(':');
     return FaultPoints.markerName(chunkId.substring(0, colon), Long.parseLong(chunkId.substring(colon + 1)));
-  }
-
-  private static Path jobJar() {
-    Path jar = Path.of(System.getProperty("pestream.cluster.job-jar", "missing: run through Maven"));
-    assertThat(jar).as("job jar built by jobs/ (mvn -pl tests -am verify)").isRegularFile();
-    return jar;
   }
 }
