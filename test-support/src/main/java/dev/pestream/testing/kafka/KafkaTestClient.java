@@ -160,20 +160,9 @@ public final class KafkaTestClient {
    * Returns what it read, so a test can assert on both missing and extra records.
    */
   public List<ConsumerRecord<byte[], byte[]>> readCommitted(String topic, int expected, Duration quiet, Duration timeout) {
-    Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(4 * 1024 * 1024));
     List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
-          .map(info -> new TopicPartition(topic, info.partition()))
-          .collect(Collectors.toList());
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
+    try (KafkaConsumer<byte[], byte[]> consumer = readCommittedConsumer()) {
+      fromTheBeginning(consumer, topic);
       long deadline = System.nanoTime() + timeout.toNanos();
       long lastArrival = System.nanoTime();
       while (System.nanoTime() < deadline) {
@@ -190,11 +179,66 @@ public final class KafkaTestClient {
     return records;
   }
 
+  /**
+   * Every record of a topic committed by now (isolation.level=read_committed, each partition read
+   * up to its last stable offset), without waiting for more: e.g. what a job stopped with a
+   * savepoint has committed.
+   */
+  public List<ConsumerRecord<byte[], byte[]>> readCommittedSoFar(String topic, Duration timeout) {
+    List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer = readCommittedConsumer()) {
+      List<TopicPartition> partitions = fromTheBeginning(consumer, topic);
+      Map<TopicPartition, Long> ends = consumer.endOffsets(partitions); // read_committed: last stable offsets
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (partitions.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("could not read " + topic + " up to " + ends + " within " + timeout);
+        }
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          if (r.offset() < ends.get(new TopicPartition(r.topic(), r.partition()))) {
+            records.add(r);
+          }
+        }
+      }
+    }
+    return records;
+  }
+
+  private KafkaConsumer<byte[], byte[]> readCommittedConsumer() {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(4 * 1024 * 1024));
+    return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  }
+
+  private static List<TopicPartition> fromTheBeginning(KafkaConsumer<byte[], byte[]> consumer, String topic) {
+    List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
+        .map(info -> new TopicPartition(topic, info.partition()))
+        .collect(Collectors.toList());
+    consumer.assign(partitions);
+    consumer.seekToBeginning(partitions);
+    return partitions;
+  }
+
   /** {@link #readCommitted} then decode each value with the codec (a failure fails the test). */
   public <T extends SpecificRecordBase> List<T> readCommittedRecords(
       String topic, RecordCodec<T> codec, int expected, Duration quiet, Duration timeout) {
+    return decode(readCommitted(topic, expected, quiet, timeout), codec);
+  }
+
+  /** {@link #readCommittedSoFar} then decode each value with the codec (a failure fails the test). */
+  public <T extends SpecificRecordBase> List<T> readCommittedRecordsSoFar(String topic, RecordCodec<T> codec,
+      Duration timeout) {
+    return decode(readCommittedSoFar(topic, timeout), codec);
+  }
+
+  private static <T extends SpecificRecordBase> List<T> decode(List<ConsumerRecord<byte[], byte[]>> records,
+      RecordCodec<T> codec) {
     List<T> out = new ArrayList<>();
-    for (ConsumerRecord<byte[], byte[]> r : readCommitted(topic, expected, quiet, timeout)) {
+    for (ConsumerRecord<byte[], byte[]> r : records) {
       try {
         out.add(codec.decode(r.value()));
       } catch (RecordDecodingException e) {

@@ -80,8 +80,6 @@ class FlinkClusterITCase {
   private static final Duration JOB_START = Duration.ofSeconds(90);
   private static final Duration OUTPUTS = Duration.ofSeconds(120);
   private static final Duration REST_OF_OUTPUTS = Duration.ofSeconds(30);
-  /** The operator at the head of the keyed part of the job: every chunk enters it once. */
-  private static final String SEQUENCER = "order and dedupe chunks";
 
   @RegisterExtension
   static final FlinkClusterExtension FLINK = new FlinkClusterExtension(() -> FlinkProcessCluster.builder()
@@ -96,9 +94,7 @@ class FlinkClusterITCase {
 
   @BeforeAll
   static void uploadJobJar(FlinkProcessCluster cluster) {
-    Path jar = Path.of(System.getProperty("pestream.cluster.job-jar", "missing: run through Maven"));
-    assertThat(jar).as("job jar built by jobs/ (mvn -pl tests -am verify)").isRegularFile();
-    jarId = cluster.rest().uploadJar(jar);
+    jarId = cluster.rest().uploadJar(PerceptionJobSubmission.jobJar());
   }
 
   /** Every test starts on a cluster of two registered TaskManagers with no job running. */
@@ -278,9 +274,9 @@ class FlinkClusterITCase {
 
     ShortChunkOutputs outputs = ShortChunkOutputs.read(kafka, run.topics(), run.plans(), false, OUTPUTS,
         REST_OF_OUTPUTS);
-    long firstIn = cluster.rest().vertexRecordsIn(first, SEQUENCER);
+    long firstIn = cluster.rest().vertexRecordsIn(first, PerceptionJobSubmission.SEQUENCER);
     long secondIn = Poll.until("the restarted job's chunk count to reach the rest", OUTPUTS,
-        () -> cluster.rest().vertexRecordsIn(second, SEQUENCER), n -> firstIn + n >= feed.size());
+        () -> cluster.rest().vertexRecordsIn(second, PerceptionJobSubmission.SEQUENCER), n -> firstIn + n >= feed.size());
     Map<String, Long> versions = outputs.embeddings().stream()
         .collect(Collectors.groupingBy(Embedding::getModelVersion, Collectors.counting()));
     System.out.printf("[cluster] savepoint restart: chunks into the job %d + %d of %d, embedding versions %s%n",

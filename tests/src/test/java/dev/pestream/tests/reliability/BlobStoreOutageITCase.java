@@ -104,7 +104,7 @@ class BlobStoreOutageITCase {
     settings.put("job.checkpoint-interval", "1 s");
     settings.put("blob.root", root.toUri().toString());
     settings.put("blob.retry-timeout", RETRY_TIMEOUT.toSeconds() + " s");
-    String jarId = cluster.rest().uploadJar(jobJar());
+    String jarId = cluster.rest().uploadJar(PerceptionJobSubmission.jobJar());
     String jobId = new PerceptionJobSubmission(jarId, kafka.bootstrapServers(), settings)
         .submit(cluster.rest(), ContractBundle.materialize(scratch.resolve("bundle")), 2, null, JOB_START);
     System.out.printf("[blob-outage] seed %d: %d claim-checked chunks at %d/s, store away for %d s after %d s,"
@@ -209,9 +209,4 @@ class BlobStoreOutageITCase {
     }
   }
 
-  private static Path jobJar() {
-    Path jar = Path.of(System.getProperty("pestream.cluster.job-jar", "missing: run through Maven"));
-    assertThat(jar).as("job jar built by jobs/ (mvn -pl tests -am verify)").isRegularFile();
-    return jar;
-  }
 }

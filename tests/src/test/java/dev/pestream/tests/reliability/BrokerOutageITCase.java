@@ -90,7 +90,7 @@ class BrokerOutageITCase {
     ShortChunkStreams.publishControlRecords(kafka, topics);
     String chunkTopic = topics.get("topics.chunks");
     FlinkRestClient rest = cluster.rest();
-    String jarId = rest.uploadJar(ExactlyOnceRun.jobJar());
+    String jarId = rest.uploadJar(PerceptionJobSubmission.jobJar());
     try (FakePlmServer plm = FakePlmServer.start(ExactlyOnceRun.plmExpectations())) {
       Map<String, String> settings = ExactlyOnceRun.jobSettings("outage", plm.baseUrl(), topics);
       assertThat(settings).as("no restart strategy of the test's own").noneSatisfy((k, v) ->

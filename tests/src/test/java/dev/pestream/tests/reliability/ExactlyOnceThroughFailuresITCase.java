@@ -91,7 +91,7 @@ class ExactlyOnceThroughFailuresITCase {
     Map<String, String> topics = kafka.newJobTopics("eo-", 2);
     ShortChunkStreams.publishControlRecords(kafka, topics);
 
-    String jarId = cluster.rest().uploadJar(ExactlyOnceRun.jobJar());
+    String jarId = cluster.rest().uploadJar(PerceptionJobSubmission.jobJar());
     try (FakePlmServer plm = FakePlmServer.start(ExactlyOnceRun.plmExpectations())) {
       Map<String, String> settings = ExactlyOnceRun.jobSettings("faults", plm.baseUrl(), topics);
       settings.put("testing.fail-on", failures.stream().filter(f -> !f.kill()).map(Failure::chunk)

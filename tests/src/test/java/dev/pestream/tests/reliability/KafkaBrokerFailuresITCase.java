@@ -103,7 +103,7 @@ class KafkaBrokerFailuresITCase {
     String chunkTopic = topics.get("topics.chunks");
     String outputTopic = topics.get("topics.embeddings");
 
-    String jarId = cluster.rest().uploadJar(ExactlyOnceRun.jobJar());
+    String jarId = cluster.rest().uploadJar(PerceptionJobSubmission.jobJar());
     try (FakePlmServer plm = FakePlmServer.start(ExactlyOnceRun.plmExpectations())) {
       Map<String, String> settings = ExactlyOnceRun.jobSettings("brokers", plm.baseUrl(), topics);
       // heal by itself when a broker fault outlasts the client retries: restart, backing off to 10 s

@@ -22,6 +22,7 @@ import org.apache.avro.specific.SpecificRecordBase;
  */
 public record ShortChunkOutputs(List<Plan> plans, List<Embedding> embeddings, List<EventSpan> spans,
     List<TagEvent> tags, List<Caption> captions, List<Alert> alerts, boolean captionsOn) {
+  private static final Duration SNAPSHOT_TIMEOUT = Duration.ofSeconds(30);
 
   /**
    * Reads every output topic of {@code topics} ({@code topics.*} settings). The embeddings come
@@ -41,6 +42,18 @@ public record ShortChunkOutputs(List<Plan> plans, List<Embedding> embeddings, Li
         captionsOn);
   }
 
+  /**
+   * What the job has committed to the output topics by now, without waiting for more: e.g. after
+   * a stop with savepoint, to see what that run wrote.
+   */
+  public static ShortChunkOutputs readCommittedSoFar(KafkaTestClient kafka, Map<String, String> topics,
+      List<Plan> plans, boolean captionsOn) {
+    return new ShortChunkOutputs(plans, soFar(kafka, topics.get("topics.embeddings"), Embedding.class),
+        soFar(kafka, topics.get("topics.spans"), EventSpan.class), soFar(kafka, topics.get("topics.tags"), TagEvent.class),
+        captionsOn ? soFar(kafka, topics.get("topics.captions"), Caption.class) : List.of(),
+        soFar(kafka, topics.get("topics.alerts"), Alert.class), captionsOn);
+  }
+
   /** Tallies of the exactly-once outputs: embeddings, spans, tags and (when on) captions. */
   public List<OutputTally> exactlyOnceTallies() {
     List<OutputTally> tallies = new ArrayList<>();
@@ -56,6 +69,10 @@ public record ShortChunkOutputs(List<Plan> plans, List<Embedding> embeddings, Li
   /** Tally of the alerts (an at-least-once output: repeats allowed, each with its alert's id). */
   public OutputTally alertTally() {
     return OutputTally.of("alerts", ShortChunkStreams.expectedAlerts(plans), alerts, OutputTally::key);
+  }
+
+  private static <T extends SpecificRecordBase> List<T> soFar(KafkaTestClient kafka, String topic, Class<T> type) {
+    return kafka.readCommittedRecordsSoFar(topic, RecordCodec.of(type), SNAPSHOT_TIMEOUT);
   }
 
   private static <T extends SpecificRecordBase> List<T> read(KafkaTestClient kafka, String topic, Class<T> type,

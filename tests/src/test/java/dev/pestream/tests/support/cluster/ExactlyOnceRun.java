@@ -22,12 +22,6 @@ public final class ExactlyOnceRun {
   private ExactlyOnceRun() {}
 
   /** The job jar built by jobs/, as Maven hands it to the tests module. */
-  public static Path jobJar() {
-    Path jar = Path.of(System.getProperty("pestream.cluster.job-jar", "missing: run through Maven"));
-    assertThat(jar).as("job jar built by jobs/ (mvn -pl tests -am verify)").isRegularFile();
-    return jar;
-  }
-
   /** What the stand-in PLM server must receive from the job's caption requests. */
   public static FakePlmServer.Expectations plmExpectations() {
     return new FakePlmServer.Expectations(ShortChunkStreams.CAPTION_MODEL, null, ShortChunkStreams.CAPTION_IMAGE_SIZE, 32);

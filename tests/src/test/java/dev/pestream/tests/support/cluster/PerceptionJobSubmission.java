@@ -1,5 +1,7 @@
 package dev.pestream.tests.support.cluster;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.pestream.jobs.run.JobLauncher;
 import dev.pestream.testing.flink.FlinkRestClient;
 import dev.pestream.testing.flink.FlinkRestClient.JarRun;
@@ -17,6 +19,13 @@ import java.util.Map;
  * job.group-id} and {@code kafka.transactional-id-prefix} in the settings they pass each time.
  */
 public final class PerceptionJobSubmission {
+  /**
+   * Name of the operator at the head of the keyed part of the job: every chunk enters its vertex
+   * once ({@code FlinkRestClient.vertexRecordsIn}), so summed over the runs of a restarted job it
+   * shows whether a restore lost or re-read input.
+   */
+  public static final String SEQUENCER = "order and dedupe chunks";
+
   private final String jarId;
   private final String bootstrapServers;
   private final Map<String, String> settings;
@@ -26,6 +35,13 @@ public final class PerceptionJobSubmission {
     this.jarId = jarId;
     this.bootstrapServers = bootstrapServers;
     this.settings = new LinkedHashMap<>(settings);
+  }
+
+  /** The job jar built by jobs/, as the tests module's failsafe configuration names it. */
+  public static Path jobJar() {
+    Path jar = Path.of(System.getProperty("pestream.cluster.job-jar", "missing: run through Maven"));
+    assertThat(jar).as("job jar built by jobs/ (mvn -pl tests -am verify)").isRegularFile();
+    return jar;
   }
 
   /** Program arguments of a run on {@code bundle}. */
