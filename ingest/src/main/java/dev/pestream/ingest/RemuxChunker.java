@@ -1,5 +1,6 @@
 package dev.pestream.ingest;
 
+import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_DISCARD;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_KEY;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_clone;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_free;
@@ -22,7 +23,9 @@ import org.bytedeco.ffmpeg.avutil.AVRational;
  * and ends before the first keyframe at least {@code chunkDurationUs} after its start. Audio
  * packets go by their timestamp, so an audio packet that arrives after the cut but belongs
  * before it still lands in the earlier chunk. Packets before the first keyframe cannot be decoded
- * on their own and are dropped. Timestamps are rewritten onto the stream clock.
+ * on their own and are dropped, and so are an open GOP's leading pictures (shown before the
+ * keyframe they follow, referencing the GOP before it): no self-contained chunk can decode them.
+ * Timestamps are rewritten onto the stream clock.
  */
 final class RemuxChunker implements Chunker {
   /** Codecs the MPEG-TS muxer carries well. */
@@ -47,6 +50,8 @@ final class RemuxChunker implements Chunker {
   private List<Held> current = new ArrayList<>();
   private List<Held> next = new ArrayList<>();
   private long cutAtUs = Long.MIN_VALUE;
+  /** Presentation time of the keyframe {@code current} starts at. */
+  private long currentKeyUs = Long.MIN_VALUE;
   private boolean started;
   private long lastEndUs = Long.MIN_VALUE;
 
@@ -79,7 +84,10 @@ final class RemuxChunker implements Chunker {
       case MP4 -> {
         muxer = "mp4";
         container = "mp4";
-        muxerOptions = Map.of("movflags", "+frag_keyframe+empty_moov+default_base_moof");
+        // delay_moov, not empty_moov: with an empty moov the muxer cannot write edit lists, so
+        // every track of the chunk started at its own first timestamp and audio that starts a
+        // few ms after the video keyframe (or video whose first dts precedes its pts) moved.
+        muxerOptions = Map.of("movflags", "+frag_keyframe+delay_moov+default_base_moof");
       }
       default -> {
         muxer = "matroska";
@@ -109,6 +117,12 @@ final class RemuxChunker implements Chunker {
   public void onPacket(AVPacket packet, AVStream stream) throws Exception {
     boolean isVideo = stream.index() == video.index();
     boolean key = (packet.flags() & AV_PKT_FLAG_KEY) != 0;
+    if ((packet.flags() & AV_PKT_FLAG_DISCARD) != 0) {
+      // Samples the source says to drop (AAC encoder priming before an mp4/mov edit list starts):
+      // they precede the source's start_time, the stream clock's zero. Kept, they made the first
+      // chunk start before zero in some containers but not others (see the leading pictures below).
+      return;
+    }
     if (!started) {
       if (!(isVideo && key)) {
         return;
@@ -122,6 +136,19 @@ final class RemuxChunker implements Chunker {
     long durationUs = packet.duration() > 0 ? SourceReader.rescaleUs(packet.duration(), stream.time_base()) : 0;
     if (isVideo && durationUs == 0) {
       durationUs = frameDurationUs;
+    }
+    if (currentKeyUs == Long.MIN_VALUE) {
+      currentKeyUs = ptsUs;
+    }
+    // Leading pictures: video that follows a chunk's keyframe in decode order but precedes it in
+    // presentation (the B-frames of an open GOP, HEVC's RASL pictures after a CRA keyframe, as
+    // x265 and phones write by default). They reference the previous GOP, so no chunk can decode
+    // them and the job's decoders drop them. Kept, they also made the chunk's
+    // start (the earliest pts) earlier than the container's start_time (the keyframe's pts, for
+    // MPEG-TS), and the job, mapping times as startUs + pts - start_time, moved the whole chunk,
+    // audio included, that much earlier: overlapping audio at every boundary (issue 15).
+    if (isVideo && !key && ptsUs < (cutAtUs == Long.MIN_VALUE ? currentKeyUs : cutAtUs)) {
+      return;
     }
     Held held = new Held(av_packet_clone(packet), isVideo, ptsUs, dtsUs, durationUs);
 
@@ -178,6 +205,7 @@ final class RemuxChunker implements Chunker {
     List<Held> done = current;
     current = next;
     next = new ArrayList<>();
+    currentKeyUs = cutAtUs;
     cutAtUs = Long.MIN_VALUE;
     if (!done.isEmpty()) {
       emit(done);
