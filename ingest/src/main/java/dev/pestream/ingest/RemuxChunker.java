@@ -2,7 +2,13 @@ package dev.pestream.ingest;
 
 import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_DISCARD;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_KEY;
+import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_MPEG4;
+import static org.bytedeco.ffmpeg.global.avcodec.av_new_packet;
+import static org.bytedeco.ffmpeg.global.avcodec.av_packet_alloc;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_clone;
+import static org.bytedeco.ffmpeg.global.avcodec.av_packet_copy_props;
+import static org.bytedeco.ffmpeg.global.avcodec.av_packet_move_ref;
+import static org.bytedeco.ffmpeg.global.avcodec.av_packet_unref;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_free;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_get_name;
 import static org.bytedeco.ffmpeg.global.avformat.av_guess_frame_rate;
@@ -14,9 +20,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.bytedeco.ffmpeg.avcodec.AVCodecParameters;
 import org.bytedeco.ffmpeg.avcodec.AVPacket;
 import org.bytedeco.ffmpeg.avformat.AVStream;
 import org.bytedeco.ffmpeg.avutil.AVRational;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.Pointer;
 
 /**
  * Cuts a source with video into chunks without re-encoding: each chunk starts at a video keyframe
@@ -221,8 +230,12 @@ final class RemuxChunker implements Chunker {
       int videoIndex = mux.addStream(video.codecpar(), video.time_base());
       int audioIndex = audio == null ? -1 : mux.addStream(audio.codecpar(), audio.time_base());
       mux.writeHeader(muxerOptions);
+      boolean inbandHeaders = muxer.equals("mpegts") && needsInbandHeaders(video.codecpar());
       for (Held h : packets) {
         hasAudio |= !h.isVideo();
+        if (inbandHeaders && h.isVideo() && (h.packet().flags() & AV_PKT_FLAG_KEY) != 0) {
+          prependHeaders(h.packet(), video.codecpar());
+        }
         mux.write(h.packet(), h.isVideo() ? videoIndex : audioIndex, h.ptsUs(), h.dtsUs(), h.durationUs());
       }
       bytes = mux.finish();
@@ -240,6 +253,46 @@ final class RemuxChunker implements Chunker {
             start,
             end - start,
             false));
+  }
+
+  /**
+   * MPEG-TS carries no global headers: MPEG-4 part 2 from mp4 or Matroska keeps its VOS/VOL
+   * headers only in the extradata, and a chunk without them cannot be decoded. (The MPEG-TS
+   * muxer converts H.264 and HEVC to Annex B with their parameter sets by itself.)
+   */
+  private static boolean needsInbandHeaders(AVCodecParameters par) {
+    return par.codec_id() == AV_CODEC_ID_MPEG4 && par.extradata_size() > 0;
+  }
+
+  /** Puts the extradata in front of a keyframe that does not start with it (FFmpeg's dump_extra). */
+  private static void prependHeaders(AVPacket packet, AVCodecParameters par) throws IOException {
+    int extra = par.extradata_size();
+    int size = packet.size();
+    BytePointer data = packet.data();
+    if (size >= extra && data != null && !data.isNull()) {
+      byte[] head = new byte[extra];
+      byte[] extradata = new byte[extra];
+      data.position(0).get(head);
+      par.extradata().position(0).get(extradata);
+      if (java.util.Arrays.equals(head, extradata)) {
+        return;
+      }
+    }
+    AVPacket out = av_packet_alloc();
+    try {
+      if (av_new_packet(out, extra + size) < 0 || av_packet_copy_props(out, packet) < 0) {
+        throw new IOException("out of memory adding stream headers to a keyframe");
+      }
+      BytePointer dst = out.data();
+      Pointer.memcpy(dst.position(0), par.extradata().position(0), extra);
+      if (size > 0) {
+        Pointer.memcpy(new BytePointer(dst).position(extra), data.position(0), size);
+      }
+      av_packet_unref(packet);
+      av_packet_move_ref(packet, out);
+    } finally {
+      av_packet_free(out);
+    }
   }
 
   private static long startOf(List<Held> packets) {
