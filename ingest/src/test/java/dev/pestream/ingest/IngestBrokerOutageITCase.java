@@ -8,13 +8,13 @@ import dev.pestream.operators.testing.SyntheticMedia.Container;
 import dev.pestream.schemas.MediaChunk;
 import dev.pestream.schemas.codec.RecordCodec;
 import dev.pestream.testing.kafka.EmbeddedKafkaBroker;
+import dev.pestream.testing.kafka.KafkaTestClient;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
@@ -22,10 +22,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -66,7 +62,8 @@ class IngestBrokerOutageITCase {
       int code = exit.get(2, TimeUnit.MINUTES);
       System.out.printf("[ingest-outage] %5.1f s ingest exited with %d; it said:%n%s", seconds(start), code, output);
 
-      List<Long> seqs = seqs(broker.bootstrapServers(), topic);
+      List<Long> seqs = new KafkaTestClient(broker.bootstrapServers())
+          .readCommittedRecordsSoFar(topic, CODEC, Duration.ofSeconds(30)).stream().map(MediaChunk::getSeq).toList();
       System.out.printf("[ingest-outage] %d records on the topic, seq %s..%s%n", seqs.size(),
           seqs.isEmpty() ? "-" : seqs.get(0), seqs.isEmpty() ? "-" : seqs.get(seqs.size() - 1));
       assertThat(code).isZero();
@@ -82,25 +79,6 @@ class IngestBrokerOutageITCase {
     }
   }
 
-  private static List<Long> seqs(String bootstrap, String topic) throws Exception {
-    Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    List<Long> seqs = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      TopicPartition partition = new TopicPartition(topic, 0);
-      consumer.assign(List.of(partition));
-      consumer.seekToBeginning(List.of(partition));
-      long end = consumer.endOffsets(List.of(partition)).get(partition);
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (consumer.position(partition) < end && System.nanoTime() < deadline) {
-        for (var r : consumer.poll(Duration.ofMillis(200))) {
-          seqs.add(CODEC.decode(r.value()).getSeq());
-        }
-      }
-    }
-    return seqs;
-  }
 
   private static double seconds(long since) {
     return (System.nanoTime() - since) / 1e9;

@@ -239,7 +239,7 @@ public final class DemoCommand implements Callable<Integer> {
     }
     // a bug should end the demo with its error within half a minute (8 attempts, 1 s doubling to
     // 5 s), yet a broker restart (a few failures, each after Kafka's timeouts) should not
-    RestartDefaults.exponentialDelay(8, "5 s").forEach((k, v) -> s.put(JobConfig.FLINK_PREFIX + k, v));
+    RestartDefaults.exponentialDelay(8, Duration.ofSeconds(5)).toMap().forEach((k, v) -> s.put(JobConfig.FLINK_PREFIX + k, v));
     return JobConfig.of(s);
   }
 

@@ -1,9 +1,9 @@
 package dev.pestream.jobs.run;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.time.Duration;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ReadableConfig;
+import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
@@ -29,16 +29,16 @@ public final class RestartDefaults {
   private RestartDefaults() {}
 
   /** Flink's {@code restart-strategy.*} settings for exponential-delay up to {@code maxBackoff}, {@code attempts} times. */
-  public static Map<String, String> exponentialDelay(int attempts, String maxBackoff) {
-    Map<String, String> s = new LinkedHashMap<>();
-    s.put("restart-strategy.type", "exponential-delay");
-    s.put("restart-strategy.exponential-delay.initial-backoff", "1 s");
-    s.put("restart-strategy.exponential-delay.backoff-multiplier", "2.0");
-    s.put("restart-strategy.exponential-delay.max-backoff", maxBackoff);
-    s.put("restart-strategy.exponential-delay.jitter-factor", "0.1");
-    s.put("restart-strategy.exponential-delay.reset-backoff-threshold", "10 min");
-    s.put("restart-strategy.exponential-delay.attempts-before-reset-backoff", String.valueOf(attempts));
-    return s;
+  public static Configuration exponentialDelay(int attempts, Duration maxBackoff) {
+    Configuration c = new Configuration();
+    c.set(RestartStrategyOptions.RESTART_STRATEGY, "exponential-delay");
+    c.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_INITIAL_BACKOFF, Duration.ofSeconds(1));
+    c.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_BACKOFF_MULTIPLIER, 2.0);
+    c.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_MAX_BACKOFF, maxBackoff);
+    c.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_JITTER_FACTOR, 0.1);
+    c.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_RESET_BACKOFF_THRESHOLD, Duration.ofMinutes(10));
+    c.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_ATTEMPTS, attempts);
+    return c;
   }
 
   /**
@@ -50,7 +50,7 @@ public final class RestartDefaults {
     if (isSet(env.getConfiguration())) {
       return;
     }
-    env.configure(Configuration.fromMap(exponentialDelay(RUN_ATTEMPTS, "10 s")));
+    env.configure(exponentialDelay(RUN_ATTEMPTS, Duration.ofSeconds(10)));
   }
 
   static boolean isSet(ReadableConfig config) {
