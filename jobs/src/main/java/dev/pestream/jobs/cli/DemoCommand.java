@@ -1,5 +1,9 @@
 package dev.pestream.jobs.cli;
 
+import dev.pestream.operators.decode.DecodeOptions;
+import dev.pestream.connectors.blob.BlobStore;
+import java.net.URI;
+
 import dev.pestream.jobs.run.LocalFlink;
 import dev.pestream.jobs.run.RestartDefaults;
 
@@ -88,7 +92,7 @@ public final class DemoCommand implements Callable<Integer> {
       description = "OpenAI-compatible PLM server (/v1/chat/completions) for captions; captions are off without it.")
   String plmEndpoint;
 
-  @Option(names = "--work-dir", paramLabel = "DIR", description = "Where sample clips and the bundle copy go (default: a temp dir).")
+  @Option(names = "--work-dir", paramLabel = "DIR", description = "Where sample clips, the bundle copy and claim-checked chunks go (default: a temp dir).")
   Path workDir;
 
   @Override
@@ -148,7 +152,10 @@ public final class DemoCommand implements Callable<Integer> {
   private int run(Path bundle, Path work, AtomicBoolean stop) throws Exception {
     System.out.println("Starting a Kafka broker (KRaft) ...");
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
-      JobConfig config = config(broker.bootstrapServers());
+      // chunks above Kafka's inline limit (an HD camera at 6 Mbit/s makes ~2 MB per second) are
+      // claim-checked into the work folder, where the job reads them back
+      URI blobs = Files.createDirectories(work.resolve("blobs")).toUri();
+      JobConfig config = config(broker.bootstrapServers(), blobs);
       KafkaEndpoints.createTopics(config, 2);
       ControlRecordFiles.publish(config, List.of(exampleRule()), List.of(vocabulary()));
       System.out.println("Alert rule: 'beep-alarm' fires when \"beep\" is heard (threshold 0.5, cooldown 5 s).");
@@ -226,9 +233,10 @@ public final class DemoCommand implements Callable<Integer> {
     return 0;
   }
 
-  private JobConfig config(String bootstrap) {
+  private JobConfig config(String bootstrap, URI blobs) {
     Map<String, String> s = new LinkedHashMap<>();
     s.put("kafka.bootstrap-servers", bootstrap);
+    s.put(DecodeOptions.BLOB_ROOT.key(), blobs.toString());
     s.put("kafka.transactional-id-prefix", "pestream-demo");
     s.put(PerceptionOptions.BOUNDED.key(), String.valueOf(!follow));
     s.put(PerceptionOptions.CHECKPOINT_INTERVAL.key(), "1 s");
@@ -251,7 +259,8 @@ public final class DemoCommand implements Callable<Integer> {
         .build();
     try (ChunkPublisher publisher = ChunkPublisher.create(config.get(
             dev.pestream.connectors.kafka.KafkaOptions.BOOTSTRAP_SERVERS), 30_000,
-        config.get(PerceptionOptions.TOPIC_CHUNKS), streamId, null, ChunkPublisher.DEFAULT_INLINE_MAX_BYTES, 0,
+        config.get(PerceptionOptions.TOPIC_CHUNKS), streamId,
+        new BlobStore(URI.create(config.get(DecodeOptions.BLOB_ROOT))), ChunkPublisher.DEFAULT_INLINE_MAX_BYTES, 0,
         Map.of(ChunkPublisher.SOURCE_ATTRIBUTE, file.getFileName().toString()))) {
       IngestSummary summary = new Ingest(settings, publisher, IngestProgress.silent(), stop::get).run();
       System.out.printf(Locale.ROOT, "Ingested %s as stream '%s': %d chunks%n", file.getFileName(), streamId,

@@ -9,10 +9,14 @@ import dev.pestream.operators.testing.FakePlmServer;
 import dev.pestream.testing.kafka.KafkaClientLeakCheck;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -77,6 +81,48 @@ class DemoITCase {
     List<JsonNode> captions = records(root, "captions");
     assertThat(captions).hasSize(4).allSatisfy(c -> assertThat(c.get("status").asText()).isEqualTo("OK"));
     assertThat(records(root, "dead-letters")).isEmpty();
+  }
+
+  /**
+   * Chunks above Kafka's inline limit (an HD camera at 6 Mbit/s) are claim-checked into the demo's
+   * work folder and read back by the job: here 96 kHz 7.1 noise, whose 1 s FLAC chunks (~1.5 MB)
+   * cannot be compressed under the limit.
+   */
+  @Test
+  void chunksAboveTheInlineLimitAreClaimChecked() throws Exception {
+    Path clip = dir.resolve("loud-room.wav");
+    writeNoiseWav(clip, 96_000, 8, 4);
+    Path work = dir.resolve("work-large");
+    Path report = dir.resolve("large.json");
+    int exit = PestreamCli.run("demo", "--input", clip.toString(), "--report", report.toString(),
+        "--work-dir", work.toString());
+
+    assertThat(exit).isZero();
+    List<Path> blobs;
+    try (var files = Files.walk(work.resolve("blobs"))) {
+      blobs = files.filter(f -> f.toString().endsWith(".chunk")).toList();
+    }
+    assertThat(blobs).as("claim-checked chunks").hasSize(4)
+        .allSatisfy(b -> assertThat(Files.size(b)).isGreaterThan(1_000_000));
+    JsonNode root = new ObjectMapper().readTree(report.toFile());
+    assertThat(records(root, "embeddings")).isNotEmpty()
+        .allSatisfy(e -> assertThat(e.get("streamId").asText()).isEqualTo("loud-room"));
+    assertThat(records(root, "dead-letters")).isEmpty();
+  }
+
+  /** 16-bit PCM white noise (fixed seed). */
+  private static void writeNoiseWav(Path file, int rate, int channels, int seconds) throws Exception {
+    int dataBytes = rate * channels * 2 * seconds;
+    ByteBuffer wav = ByteBuffer.allocate(44 + dataBytes).order(ByteOrder.LITTLE_ENDIAN);
+    wav.put("RIFF".getBytes(StandardCharsets.US_ASCII)).putInt(36 + dataBytes)
+        .put("WAVEfmt ".getBytes(StandardCharsets.US_ASCII)).putInt(16).putShort((short) 1).putShort((short) channels)
+        .putInt(rate).putInt(rate * channels * 2).putShort((short) (channels * 2)).putShort((short) 16)
+        .put("data".getBytes(StandardCharsets.US_ASCII)).putInt(dataBytes);
+    Random random = new Random(42);
+    while (wav.hasRemaining()) {
+      wav.putShort((short) random.nextInt(-12_000, 12_000));
+    }
+    Files.write(file, wav.array());
   }
 
   private static void assertSpan(List<JsonNode> spans, String stream, String promptId, double from, double to) {
