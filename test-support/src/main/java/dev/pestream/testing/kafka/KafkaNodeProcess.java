@@ -2,6 +2,7 @@ package dev.pestream.testing.kafka;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
@@ -30,6 +32,11 @@ import org.slf4j.LoggerFactory;
  * the node owns it) if the parent exits without closing.
  */
 final class KafkaNodeProcess implements AutoCloseable {
+  private static final int LOWEST_PORT = 10_000;
+  /** Linux's default first ephemeral port, where /proc does not say. */
+  private static final int DEFAULT_EPHEMERAL_START = 32_768;
+  private static final Random PORTS = new Random();
+
   private static final Logger LOG = LoggerFactory.getLogger(KafkaNodeProcess.class);
   private static final Duration FORMAT_TIMEOUT = Duration.ofSeconds(60);
 
@@ -270,10 +277,31 @@ final class KafkaNodeProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * A free loopback port below the kernel's ephemeral range. Ports are chosen before the nodes
+   * start (the quorum lists them all) and kept across restarts; one from the ephemeral range could
+   * meanwhile be taken as the local port of some outgoing connection, e.g. between the other nodes,
+   * and the node would fail to bind it.
+   */
   static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      s.setReuseAddress(true);
-      return s.getLocalPort();
+    int ephemeralStart = ephemeralPortsStart();
+    for (int attempt = 0; attempt < 200; attempt++) {
+      int port = LOWEST_PORT + PORTS.nextInt(ephemeralStart - LOWEST_PORT);
+      try (ServerSocket probe = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+        return port;
+      } catch (IOException taken) {
+        // try another
+      }
+    }
+    throw new IOException("no free port between " + LOWEST_PORT + " and " + ephemeralStart);
+  }
+
+  private static int ephemeralPortsStart() {
+    try {
+      int start = Integer.parseInt(Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+")[0]);
+      return start > LOWEST_PORT + 1000 ? start : DEFAULT_EPHEMERAL_START;
+    } catch (IOException | RuntimeException e) {
+      return DEFAULT_EPHEMERAL_START;
     }
   }
 
