@@ -44,7 +44,9 @@ public final class Ingest {
    */
   public IngestSummary run() throws SourceException, PublishException, InterruptedException {
     wallStartNanos = System.nanoTime();
-    long clockOffsetUs = 0;
+    boolean resumed = settings.resumeAtUs() != IngestSettings.NOT_RESUMED;
+    long clockOffsetUs = resumed ? settings.resumeAtUs() : 0;
+    markNextChunk = resumed;
     long backoff = settings.reconnectInitialMillis();
     int failuresInARow = 0;
     boolean everConnected = false;
@@ -136,6 +138,11 @@ public final class Ingest {
     }
     lastEndUs = Math.max(lastEndUs, chunk.endUs());
     progress.chunk(summary(IngestSummary.End.SOURCE_ENDED));
+  }
+
+  /** End of the last chunk published on the stream clock, {@link Long#MIN_VALUE} before the first. */
+  public long lastEndUs() {
+    return lastEndUs;
   }
 
   /** Sleeps in small steps; returns true if stop was requested meanwhile. */

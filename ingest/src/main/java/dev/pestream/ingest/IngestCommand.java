@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.flink.configuration.Configuration;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
@@ -30,12 +31,13 @@ import picocli.CommandLine.Spec;
     description = {
       "Cuts a media source into independently decodable chunks and publishes them to Kafka as MediaChunk"
           + " records (key = stream id).",
-      "SOURCE: a file, rtsp://, http(s):// (also HLS playlists), srt://, udp://, or - for standard input."
+      "SOURCE: a file, rtsp://, http(s):// (also HLS playlists), srt://, udp://, or - for standard input.",
+      "--sources FILE: many streams in one process, listed in a YAML file that is watched for edits."
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:ingested to the end of the source (or stopped with Ctrl-C)",
-      "2:bad command line",
+      "2:bad command line, or a mistake in the --sources file (FILE:LINE: what to fix)",
       "3:the source cannot be read",
       "4:Kafka cannot be reached or refused the records",
       "5:the blob store cannot be written",
@@ -43,11 +45,13 @@ import picocli.CommandLine.Spec;
       "1:unexpected error"
     })
 public class IngestCommand implements Callable<Integer> {
-  @Parameters(index = "0", paramLabel = "SOURCE", description = "File, URL, or - for stdin.")
+  @Parameters(index = "0", arity = "0..1", paramLabel = "SOURCE", description = "File, URL, or - for stdin.")
   String source;
 
-  @Option(names = "--stream-id", required = true, description = "Stream id (Kafka key, per-stream state in the job).")
+  @Option(names = "--stream-id", description = "Stream id (Kafka key, per-stream state in the job); required with SOURCE.")
   String streamId;
+
+  @Mixin SourcesOptions sources = new SourcesOptions();
 
   @Option(names = "--topic", required = true, description = "Kafka topic for the MediaChunk records.")
   String topic;
@@ -158,6 +162,14 @@ public class IngestCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (sources.file != null) {
+      return callWithSources();
+    }
+    if (source == null || streamId == null) {
+      return fail(IngestExitCodes.USAGE,
+          new IllegalArgumentException(source == null ? "no SOURCE given" : "Missing required option: '--stream-id'"),
+          "give SOURCE and --stream-id, or --sources FILE; " + USAGE_HINT);
+    }
     IngestSettings settings;
     BlobStore blobs;
     try {
@@ -196,17 +208,8 @@ public class IngestCommand implements Callable<Integer> {
     } catch (KafkaUnreachableException e) {
       return fail(IngestExitCodes.KAFKA_UNAVAILABLE, e, KAFKA_HINT);
     }
-    // Ctrl-C: ask the ingestion to stop, and hold the JVM until what was read is flushed.
     CountDownLatch finished = new CountDownLatch(1);
-    Thread hook = new Thread(() -> {
-      stop.set(true);
-      try {
-        finished.await(15, TimeUnit.SECONDS);
-      } catch (InterruptedException ignored) {
-        Thread.currentThread().interrupt();
-      }
-    }, "pestream-ingest-stop");
-    Runtime.getRuntime().addShutdownHook(hook);
+    Thread hook = stopOnShutdown(finished, 15);
     try (ChunkPublisher publisher =
         ChunkPublisher.create(
             bootstrap,
@@ -234,13 +237,91 @@ public class IngestCommand implements Callable<Integer> {
       return fail(IngestExitCodes.INTERNAL_ERROR, e, "the ingestion was interrupted");
     } finally {
       finished.countDown();
-      try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException shuttingDown) {
-        // the JVM is exiting: the hook is running and has been released
-      }
+      removeHook(hook);
     }
   }
+
+  /** Ctrl-C, SIGTERM: ask the ingestion to stop, and hold the JVM until what was read is flushed. */
+  private Thread stopOnShutdown(CountDownLatch finished, int waitSeconds) {
+    Thread hook = new Thread(() -> {
+      stop.set(true);
+      try {
+        finished.await(waitSeconds, TimeUnit.SECONDS);
+      } catch (InterruptedException ignored) {
+        Thread.currentThread().interrupt();
+      }
+    }, "pestream-ingest-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
+    return hook;
+  }
+
+  private static void removeHook(Thread hook) {
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException shuttingDown) {
+      // the JVM is exiting: the hook is running and has been released
+    }
+  }
+
+  /** Options of one source that belong in the sources file (its defaults or a source) with --sources. */
+  private static final java.util.List<String> PER_SOURCE_OPTIONS = java.util.List.of(
+      "--chunk-duration", "--transcode", "--video-bitrate", "--container", "--audio-format", "--realtime", "--live",
+      "--max-reconnects", "--io-timeout", "--first-seq");
+
+  /** {@code --sources FILE}: the file is read and checked, Kafka asked, then every stream runs until stopped. */
+  private int callWithSources() {
+    if (source != null || streamId != null) {
+      return fail(IngestExitCodes.USAGE,
+          new IllegalArgumentException("--sources replaces SOURCE and --stream-id"), "each source has its stream-id in the file");
+    }
+    for (String option : PER_SOURCE_OPTIONS) {
+      if (spec != null && spec.commandLine().getParseResult().hasMatchedOption(option)) {
+        return fail(IngestExitCodes.USAGE, new IllegalArgumentException(option + " is a per-source setting"),
+            "with --sources put it under 'defaults:' or in a source of the file");
+      }
+    }
+    SourcesConfig config;
+    BlobStore blobs;
+    try {
+      config = SourcesFile.read(sources.file);
+      if (brokerOutage.toMillis() < ChunkPublisher.MIN_OUTAGE_MILLIS) {
+        throw new IllegalArgumentException("--broker-outage must be at least 30s, got " + brokerOutage.toSeconds() + "s");
+      }
+      BlobFileSystems.initialize(new Configuration());
+      blobs = new BlobStore(BlobLocations.parseRoot(blobDir));
+    } catch (SourcesFileException e) {
+      return fail(IngestExitCodes.USAGE, e, "fix that line of the sources file; its format is in ingest/README.md");
+    } catch (IllegalArgumentException e) {
+      return fail(IngestExitCodes.USAGE, e, USAGE_HINT);
+    }
+    try {
+      BrokerCheck.verify(bootstrap, brokerTimeout);
+    } catch (KafkaUnreachableException e) {
+      return fail(IngestExitCodes.KAFKA_UNAVAILABLE, e, KAFKA_HINT);
+    }
+    CountDownLatch finished = new CountDownLatch(1);
+    Thread hook = stopOnShutdown(finished, 40); // every stream stops in parallel, within 15 s, then the producer flushes
+    try {
+      SourcesIngest.run(sources.file, config, sources, bootstrap, topic, blobs, inlineMaxBytes, brokerOutage, err,
+          progress.isTerminal(), stop, port -> metricsPort = port);
+      return IngestExitCodes.OK;
+    } catch (java.io.IOException e) {
+      return fail(IngestExitCodes.USAGE, e, "check --metrics-port and that the sources file can be read");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return fail(IngestExitCodes.INTERNAL_ERROR, e, "the ingestion was interrupted");
+    } finally {
+      finished.countDown();
+      removeHook(hook);
+    }
+  }
+
+  /** The port metrics were served on with --sources and --metrics-port (for in-process callers). */
+  public int metricsPort() {
+    return metricsPort;
+  }
+
+  private volatile int metricsPort = -1;
 
   /**
    * Prints {@code error: <what> (<hint>)} and returns {@code code}; the stack trace only with

@@ -22,6 +22,11 @@ public class IngestProgress {
     this.terminal = terminal;
   }
 
+  /** Whether the progress goes to a terminal (redrawn lines) rather than a log. */
+  public boolean isTerminal() {
+    return terminal;
+  }
+
   /** Progress to stderr, live when the process has a console. */
   public static IngestProgress forConsole() {
     return new IngestProgress(System.err, System.console() != null);

@@ -14,6 +14,8 @@ public final class IngestSettings {
   public static final long DEFAULT_IO_TIMEOUT_US = 10_000_000L;
   public static final long DEFAULT_RECONNECT_INITIAL_MILLIS = 500;
   public static final long DEFAULT_RECONNECT_MAX_MILLIS = 30_000;
+  /** {@link #resumeAtUs()} of an ingestion that starts a stream (its clock starts at 0). */
+  public static final long NOT_RESUMED = Long.MIN_VALUE;
 
   private final String source;
   private final InputStream stdin;
@@ -24,6 +26,7 @@ public final class IngestSettings {
   private final long reconnectInitialMillis;
   private final long reconnectMaxMillis;
   private final long ioTimeoutUs;
+  private final long resumeAtUs;
 
   private IngestSettings(Builder b) {
     this.source = b.source;
@@ -35,6 +38,7 @@ public final class IngestSettings {
     this.reconnectInitialMillis = b.reconnectInitialMillis;
     this.reconnectMaxMillis = b.reconnectMaxMillis;
     this.ioTimeoutUs = b.ioTimeoutUs;
+    this.resumeAtUs = b.resumeAtUs;
   }
 
   public static Builder builder(String source) {
@@ -82,6 +86,11 @@ public final class IngestSettings {
     return ioTimeoutUs;
   }
 
+  /** Where the stream clock starts when continuing a stream, or {@link #NOT_RESUMED}. */
+  public long resumeAtUs() {
+    return resumeAtUs;
+  }
+
   /** Builds validated settings. */
   public static final class Builder {
     private final String source;
@@ -93,6 +102,7 @@ public final class IngestSettings {
     private long reconnectInitialMillis = DEFAULT_RECONNECT_INITIAL_MILLIS;
     private long reconnectMaxMillis = DEFAULT_RECONNECT_MAX_MILLIS;
     private long ioTimeoutUs = DEFAULT_IO_TIMEOUT_US;
+    private long resumeAtUs = NOT_RESUMED;
 
     private Builder(String source) {
       this.source = source;
@@ -139,6 +149,16 @@ public final class IngestSettings {
       return this;
     }
 
+    /**
+     * Continues a stream that an earlier ingestion left at {@code clockUs} (its last chunk's end
+     * plus the time it was away): the source's first timestamp maps there, and the first chunk
+     * is marked as a discontinuity, as after a reconnect.
+     */
+    public Builder resumeAt(long clockUs) {
+      resumeAtUs = clockUs;
+      return this;
+    }
+
     public IngestSettings build() {
       if (source == null || source.isBlank()) {
         throw new IllegalArgumentException("source must not be empty");
@@ -152,6 +172,9 @@ public final class IngestSettings {
       }
       if (reconnectInitialMillis < 1 || reconnectMaxMillis < reconnectInitialMillis) {
         throw new IllegalArgumentException("reconnect backoff must be 1 ms <= initial <= max");
+      }
+      if (resumeAtUs != NOT_RESUMED && resumeAtUs < 0) {
+        throw new IllegalArgumentException("a stream resumes at a clock time >= 0");
       }
       if (ioTimeoutUs < 100_000) {
         throw new IllegalArgumentException("I/O timeout must be at least 100 ms");

@@ -49,7 +49,42 @@ class IngestCommandTest {
   @Test
   void requiresStreamTopicAndBootstrap() {
     assertThat(run("clip.mp4")).isEqualTo(IngestExitCodes.USAGE);
-    assertThat(errors()).contains("--stream-id").contains("--topic").contains("--bootstrap");
+    assertThat(errors()).contains("--topic").contains("--bootstrap");
+    err.reset();
+    assertThat(run("clip.mp4", "--topic", "t", "--bootstrap", "h:1")).isEqualTo(IngestExitCodes.USAGE);
+    assertThat(errors()).startsWith("error: Missing required option: '--stream-id' (give SOURCE and --stream-id, or --sources FILE");
+    err.reset();
+    assertThat(run("--stream-id", "s", "--topic", "t", "--bootstrap", "h:1")).isEqualTo(IngestExitCodes.USAGE);
+    assertThat(errors()).startsWith("error: no SOURCE given");
+  }
+
+  @Test
+  void aSourcesFileWithATypoFailsAtStartWithItsLine() throws Exception {
+    Path sources = Files.writeString(dir.resolve("sources.yaml"),
+        "sources:\n  - stream-id: a\n    url: http://cam/a.ts\n    chunk-duraton: 2s\n");
+    assertThat(run("--sources", sources.toString(), "--topic", "t", "--bootstrap", "localhost:1"))
+        .isEqualTo(IngestExitCodes.USAGE);
+    assertThat(errors()).as("one line, before Kafka is asked").isEqualTo("error: " + sources
+        + ":4: unknown key 'chunk-duraton' in a source (known: stream-id, url, file, chunk-duration, transcode,"
+        + " video-bitrate, container, audio-format, realtime, live, max-reconnects, io-timeout)"
+        + " (fix that line of the sources file; its format is in ingest/README.md)\n");
+    err.reset();
+    assertThat(run("--sources", dir.resolve("none.yaml").toString(), "--topic", "t", "--bootstrap", "localhost:1"))
+        .isEqualTo(IngestExitCodes.USAGE);
+    assertThat(errors()).startsWith("error: " + dir.resolve("none.yaml") + ": cannot read the sources file");
+  }
+
+  @Test
+  void aSourcesFileReplacesTheSingleSourceOptions() throws Exception {
+    Path sources = Files.writeString(dir.resolve("ok.yaml"), "sources:\n  - {stream-id: a, url: 'http://cam/a.ts'}\n");
+    assertThat(run("clip.mp4", "--sources", sources.toString(), "--topic", "t", "--bootstrap", "h:1"))
+        .isEqualTo(IngestExitCodes.USAGE);
+    assertThat(errors()).startsWith("error: --sources replaces SOURCE and --stream-id");
+    err.reset();
+    assertThat(run("--sources", sources.toString(), "--chunk-duration", "2s", "--topic", "t", "--bootstrap", "h:1"))
+        .isEqualTo(IngestExitCodes.USAGE);
+    assertThat(errors()).startsWith("error: --chunk-duration is a per-source setting (with --sources put it under"
+        + " 'defaults:' or in a source of the file)");
   }
 
   @Test
