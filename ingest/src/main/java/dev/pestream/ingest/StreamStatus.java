@@ -5,10 +5,11 @@ package dev.pestream.ingest;
  * lines and the metrics: state, the last error, totals across reconnects and restarts, bitrate
  * over the last few seconds, and how far the stream is behind real time.
  *
- * <p>Behind real time: the wall time since the first chunk minus the stream time published
- * since then. A live source delivered at 1x stays near one chunk duration (a chunk is published
- * when it is complete); it grows while the source stalls or reconnects, or when ingest falls
- * behind.
+ * <p>Behind real time: how much later than its pace so far the stream is now, i.e. wall time
+ * minus stream time published, less the smallest such difference seen since the stream (re)started
+ * (so the probing delay before the first chunk does not count). A live source delivered at 1x
+ * stays between 0 and one chunk duration (a chunk is published once complete); it grows while
+ * the source stalls or reconnects, or when ingest falls behind.
  */
 public final class StreamStatus {
   /** Where a stream is. */
@@ -55,8 +56,8 @@ public final class StreamStatus {
   private volatile long reconnects;
   private volatile long nextSeq;
   private volatile long lastChunkEpochMillis;
-  private volatile long anchorNanos = -1;
-  private volatile long anchorMediaUs;
+  /** Smallest (wall time − stream time) at a chunk of this run, µs; {@link Long#MAX_VALUE} before one. */
+  private volatile long paceOffsetUs = Long.MAX_VALUE;
   private volatile long mediaUs;
   private long runChunks;
   private long runBytes;
@@ -84,7 +85,7 @@ public final class StreamStatus {
     runChunks = chunks;
     runBytes = bytes;
     runReconnects = reconnects;
-    anchorNanos = -1;
+    paceOffsetUs = Long.MAX_VALUE;
   }
 
   /** After every published chunk, with the current run's totals. */
@@ -96,10 +97,7 @@ public final class StreamStatus {
     nextSeq = run.nextSeq();
     mediaUs = run.mediaUs();
     lastChunkEpochMillis = System.currentTimeMillis();
-    if (anchorNanos < 0) {
-      anchorNanos = now;
-      anchorMediaUs = run.mediaUs();
-    }
+    paceOffsetUs = Math.min(paceOffsetUs, now / 1000 - run.mediaUs());
     state = State.STREAMING;
     error = null;
   }
@@ -136,7 +134,7 @@ public final class StreamStatus {
   public synchronized Snapshot snapshot(long nowNanos) {
     boolean running = state == State.STREAMING || state == State.RECONNECTING;
     double behind =
-        !running || anchorNanos < 0 ? Double.NaN : ((nowNanos - anchorNanos) / 1e3 - (mediaUs - anchorMediaUs)) / 1e6;
+        !running || paceOffsetUs == Long.MAX_VALUE ? Double.NaN : (nowNanos / 1000 - mediaUs - paceOffsetUs) / 1e6;
     return new Snapshot(
         streamId, state, error, chunks, bytes, reconnects, nextSeq, lastChunkEpochMillis, bitsPerSecond, behind);
   }

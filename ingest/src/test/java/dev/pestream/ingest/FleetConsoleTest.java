@@ -55,7 +55,7 @@ class FleetConsoleTest {
     status.sample(t0 + 2_000_000_000L);
     StreamStatus.Snapshot s = status.snapshot(System.nanoTime());
     assertThat(s.bitsPerSecond()).as("250 kB in 2 s").isEqualTo(1_000_000.0);
-    assertThat(s.behindSeconds()).as("1 s of media since the first chunk, almost no wall time").isLessThan(0);
+    assertThat(s.behindSeconds()).as("the second chunk came at once: no later than the pace so far").isBetween(0.0, 0.5);
     status.reconnecting("dropped");
     assertThat(status.snapshot(System.nanoTime()).reconnects()).isEqualTo(1);
     status.beginRun(); // a restart: totals go on
