@@ -54,6 +54,13 @@ class SourcesFileTest {
   }
 
   @Test
+  void theDeployExampleReads() throws Exception {
+    SourcesConfig example = SourcesFile.read(Path.of("../deploy/ingest-sources.yaml"));
+    assertThat(example.sources()).extracting(SourceSpec::streamId).containsExactly("door", "lobby", "yard");
+    assertThat(example.byStreamId().get("yard").chunking().transcode()).isTrue();
+  }
+
+  @Test
   void withoutDefaultsEverySettingIsIngestsDefault() throws Exception {
     SourceSpec only = parse("sources:\n  - {stream-id: a, url: 'http://cam/a.ts'}\n").sources().get(0);
     assertThat(only.chunking()).isEqualTo(ChunkingSettings.defaults());
