@@ -7,9 +7,11 @@ import dev.pestream.connectors.blob.BlobFileSystems;
 import dev.pestream.connectors.blob.BlobLocations;
 import dev.pestream.connectors.blob.BlobStore;
 import dev.pestream.ingest.DurationConverter;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -264,7 +266,7 @@ public class IngestCommand implements Callable<Integer> {
   }
 
   /** Options of one source that belong in the sources file (its defaults or a source) with --sources. */
-  private static final java.util.List<String> PER_SOURCE_OPTIONS = java.util.List.of(
+  private static final List<String> PER_SOURCE_OPTIONS = List.of(
       "--chunk-duration", "--transcode", "--video-bitrate", "--container", "--audio-format", "--realtime", "--live",
       "--max-reconnects", "--io-timeout", "--first-seq");
 
@@ -305,7 +307,7 @@ public class IngestCommand implements Callable<Integer> {
       SourcesIngest.run(sources.file, config, sources, bootstrap, topic, blobs, inlineMaxBytes, brokerOutage, err,
           progress.isTerminal(), stop, port -> metricsPort = port);
       return IngestExitCodes.OK;
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       return fail(IngestExitCodes.USAGE, e, "check --metrics-port and that the sources file can be read");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
