@@ -27,13 +27,13 @@ final class SourcesIngest {
   private final Path file;
   private final SourceFleet fleet;
   private final FleetConsole console;
+  /** The file's bytes at the last look; null before the first, so that look re-reads what start-up read. */
   private byte[] seen;
 
-  private SourcesIngest(Path file, SourceFleet fleet, FleetConsole console, byte[] seen) {
+  private SourcesIngest(Path file, SourceFleet fleet, FleetConsole console) {
     this.file = file;
     this.fleet = fleet;
     this.console = console;
-    this.seen = seen;
   }
 
   /**
@@ -55,7 +55,6 @@ final class SourcesIngest {
       AtomicBoolean stop,
       IntConsumer metricsPort)
       throws IOException, InterruptedException {
-    byte[] applied = Files.readAllBytes(file);
     FleetConsole console = new FleetConsole(out, terminal);
     Duration statusEvery = options.statusInterval != null
         ? options.statusInterval
@@ -66,7 +65,7 @@ final class SourcesIngest {
             new ByteArraySerializer(),
             new ByteArraySerializer())) {
       SourceFleet fleet = new SourceFleet(new FleetSink(producer, topic, blobs, inlineMaxBytes), console::event);
-      SourcesIngest ingest = new SourcesIngest(file, fleet, console, applied);
+      SourcesIngest ingest = new SourcesIngest(file, fleet, console);
       FleetMetrics metrics = null;
       ScheduledExecutorService timers = Executors.newScheduledThreadPool(2, r -> {
         Thread t = new Thread(r, "ingest-fleet-timer");
@@ -82,9 +81,10 @@ final class SourcesIngest {
         FleetPlan plan = fleet.apply(config);
         console.event(file + ": " + plan.added().size() + " streams started");
         long[] lastDraw = {0};
-        timers.scheduleAtFixedRate(() -> ingest.tick(statusEvery, lastDraw), 1, 1, TimeUnit.SECONDS);
+        timers.scheduleAtFixedRate(ingest.reporting(() -> ingest.tick(statusEvery, lastDraw)), 1, 1, TimeUnit.SECONDS);
         long reloadMillis = Math.max(100, options.reloadInterval.toMillis());
-        timers.scheduleWithFixedDelay(ingest::reloadIfEdited, reloadMillis, reloadMillis, TimeUnit.MILLISECONDS);
+        timers.scheduleWithFixedDelay(ingest.reporting(ingest::reloadIfEdited), reloadMillis, reloadMillis,
+            TimeUnit.MILLISECONDS);
         while (!stop.get()) {
           Thread.sleep(100);
         }
@@ -100,6 +100,17 @@ final class SourcesIngest {
         }
       }
     }
+  }
+
+  /** A periodic task that reports an unexpected failure and keeps running (an executor would drop it silently). */
+  private Runnable reporting(Runnable task) {
+    return () -> {
+      try {
+        task.run();
+      } catch (RuntimeException e) {
+        console.event("warning: " + e);
+      }
+    };
   }
 
   private void tick(Duration statusEvery, long[] lastDraw) {
