@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pestream.connectors.registry.RecordFormat;
 import dev.pestream.connectors.registry.WireCodec;
 import dev.pestream.ingest.IngestCommand;
+import dev.pestream.ingest.IngestExitCodes;
 import dev.pestream.ingest.IngestProgress;
 import dev.pestream.jobs.KafkaEndpoints;
 import dev.pestream.jobs.PerceptionJob;
@@ -29,6 +30,7 @@ import dev.pestream.tests.support.ClipScript;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -116,9 +118,18 @@ class RegistryWireFormatITCase {
         Thread.sleep(2000); // the rule reaches the scorer as broadcast state before the media
         Path lobbyClip = scratch.resolve("lobby.mkv");
         Files.write(lobbyClip, LOBBY.render(0, 8, scratch));
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+          closedPort = socket.getLocalPort();
+        }
+        assertThat(ingest(lobbyClip, "--stream-id", "lobby", "--topic", chunks, "--bootstrap", kafka.bootstrapServers(),
+            "--wire-format", "registry", "--registry-url", "http://127.0.0.1:" + closedPort))
+            .isEqualTo(IngestExitCodes.REGISTRY_UNAVAILABLE);
+        assertThat(ingestMessages).startsWith("error: cannot write MediaChunk records to " + chunks)
+            .contains("unreachable");
         assertThat(ingest(lobbyClip, "--stream-id", "lobby", "--topic", chunks,
             "--bootstrap", kafka.bootstrapServers(), "--wire-format", "registry", "--registry-url", registry.url()))
-            .isZero();
+            .as(ingestMessages).isZero();
         assertThat(kafka.readCommitted(chunks, 1, Duration.ZERO, Duration.ofSeconds(10)))
             .allSatisfy(r -> assertThat(r.value()[0]).as("ingest wrote the registry format").isZero());
         List<MediaChunk> porch = new ArrayList<>();
@@ -240,6 +251,9 @@ class RegistryWireFormatITCase {
     return result;
   }
 
+  /** What the last {@link #ingest} printed. */
+  private String ingestMessages;
+
   private int ingest(Path clip, String... options) {
     ByteArrayOutputStream messages = new ByteArrayOutputStream();
     PrintStream out = new PrintStream(messages, true, StandardCharsets.UTF_8);
@@ -247,9 +261,7 @@ class RegistryWireFormatITCase {
     args.addAll(List.of(options));
     int exit = new CommandLine(new IngestCommand(new ByteArrayInputStream(new byte[0]), out,
         new IngestProgress(out, false), new AtomicBoolean())).execute(args.toArray(String[]::new));
-    if (exit != 0) {
-      System.err.println(messages.toString(StandardCharsets.UTF_8));
-    }
+    ingestMessages = messages.toString(StandardCharsets.UTF_8);
     return exit;
   }
 
