@@ -3,7 +3,6 @@ package dev.pestream.formats;
 import java.util.Set;
 import org.apache.flink.api.common.serialization.DeserializationSchema;
 import org.apache.flink.configuration.ConfigOption;
-import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.table.connector.ChangelogMode;
 import org.apache.flink.table.connector.format.DecodingFormat;
@@ -20,28 +19,23 @@ import org.apache.flink.table.types.logical.RowType;
  * (the job's default wire format) in Flink SQL. The writer schema is found by the fingerprint in
  * each record's header among the project's record schemas, so one table definition needs no schema
  * option: its columns are matched to the record's fields by name (any subset, any order), Avro
- * enums read as STRING, timestamp-millis as TIMESTAMP(3), arrays as ARRAY, maps as MAP.
+ * enums read as STRING, timestamp-millis as TIMESTAMP(3), arrays as ARRAY, maps as MAP. A record
+ * that is not a single-object PE Stream record fails the query with the reason (the topics hold
+ * only what the job wrote; skipping would hide a misconfigured table).
  */
 public final class PestreamAvroFormatFactory implements DeserializationFormatFactory {
   public static final String IDENTIFIER = "pestream-avro";
-
-  public static final ConfigOption<Boolean> IGNORE_PARSE_ERRORS =
-      ConfigOptions.key("ignore-parse-errors")
-          .booleanType()
-          .defaultValue(false)
-          .withDescription("Skip records that are not single-object encoded PE Stream records instead of failing.");
 
   @Override
   public DecodingFormat<DeserializationSchema<RowData>> createDecodingFormat(
       DynamicTableFactory.Context context, ReadableConfig formatOptions) {
     FactoryUtil.validateFactoryOptions(this, formatOptions);
-    boolean ignoreParseErrors = formatOptions.get(IGNORE_PARSE_ERRORS);
     return new DecodingFormat<>() {
       @Override
       public DeserializationSchema<RowData> createRuntimeDecoder(
           DynamicTableSource.Context sourceContext, DataType producedType) {
         return new SingleObjectRowDataDeserializer((RowType) producedType.getLogicalType(),
-            sourceContext.createTypeInformation(producedType), ignoreParseErrors);
+            sourceContext.createTypeInformation(producedType));
       }
 
       @Override
@@ -63,6 +57,6 @@ public final class PestreamAvroFormatFactory implements DeserializationFormatFac
 
   @Override
   public Set<ConfigOption<?>> optionalOptions() {
-    return Set.of(IGNORE_PARSE_ERRORS);
+    return Set.of();
   }
 }

@@ -44,16 +44,14 @@ final class SingleObjectRowDataDeserializer implements DeserializationSchema<Row
 
   private final RowType rowType;
   private final TypeInformation<RowData> producedType;
-  private final boolean ignoreParseErrors;
 
   private transient Map<Long, Schema> writersByFingerprint;
   private transient Map<Long, GenericDatumReader<GenericRecord>> readers;
   private transient AvroToRowDataConverters.AvroToRowDataConverter converter;
 
-  SingleObjectRowDataDeserializer(RowType rowType, TypeInformation<RowData> producedType, boolean ignoreParseErrors) {
+  SingleObjectRowDataDeserializer(RowType rowType, TypeInformation<RowData> producedType) {
     this.rowType = rowType;
     this.producedType = producedType;
-    this.ignoreParseErrors = ignoreParseErrors;
   }
 
   @Override
@@ -78,9 +76,6 @@ final class SingleObjectRowDataDeserializer implements DeserializationSchema<Row
           message, RecordCodec.HEADER_BYTES, message.length - RecordCodec.HEADER_BYTES, null));
       return (RowData) converter.convert(record);
     } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException e) {
-      if (ignoreParseErrors) {
-        return null;
-      }
       throw new IOException("pestream-avro cannot read a record: " + e.getMessage(), e);
     }
   }

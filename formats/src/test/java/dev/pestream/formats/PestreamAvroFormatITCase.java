@@ -33,7 +33,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * The pestream-avro format in Flink SQL on a real broker and a MiniCluster (parallelism 2): tables
  * over single-object encoded spans, embeddings and alerts answer queries that are checked against
  * the records written (columns by name, in another order and a subset; enums as STRING, arrays,
- * timestamps), and a record that is not single-object either fails the query or is skipped.
+ * timestamps), and a record that is not single-object fails the query with the reason.
  */
 @ExtendWith(KafkaBrokerExtension.class)
 class PestreamAvroFormatITCase {
@@ -71,11 +71,11 @@ class PestreamAvroFormatITCase {
     TableEnvironment sql = TableEnvironment.create(EnvironmentSettings.inBatchMode());
     sql.getConfig().set("parallelism.default", "2");
     sql.executeSql("CREATE TABLE spans (streamId STRING, promptText STRING, state STRING, startUs BIGINT)"
-        + with(kafka, spansTopic, ""));
+        + with(kafka, spansTopic));
     sql.executeSql("CREATE TABLE embeddings (modality STRING, vector ARRAY<FLOAT>, streamId STRING)"
-        + with(kafka, embeddingsTopic, ""));
+        + with(kafka, embeddingsTopic));
     sql.executeSql("CREATE TABLE alerts (alertId STRING, firedAtMs TIMESTAMP(3), score FLOAT)"
-        + with(kafka, alertsTopic, ""));
+        + with(kafka, alertsTopic));
 
     Map<String, Long> perPromptPerStream = new HashMap<>();
     for (Row row : rows(sql, "SELECT promptText, streamId, COUNT(*) FROM spans WHERE state = 'CLOSED'"
@@ -90,19 +90,16 @@ class PestreamAvroFormatITCase {
     assertThat(rows(sql, "SELECT alertId, firedAtMs, score FROM alerts"))
         .containsExactly(Row.of("r/cam-b/1", LocalDateTime.ofInstant(fired, ZoneOffset.UTC), 0.9f));
 
-    // a record that is not single-object: the query fails, or skips it when asked to
+    // a record that is not single-object fails the query, saying why
     kafka.send(alertsTopic, "junk", new byte[] {0, 0, 0, 0, 1, 2});
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> rows(sql, "SELECT alertId FROM alerts"))
-        .hasStackTraceContaining("not an Avro single-object record");
-    sql.executeSql("CREATE TABLE lenient_alerts (alertId STRING)"
-        + with(kafka, alertsTopic, ", 'pestream-avro.ignore-parse-errors' = 'true'"));
-    assertThat(rows(sql, "SELECT alertId FROM lenient_alerts")).containsExactly(Row.of("r/cam-b/1"));
+        .hasStackTraceContaining("pestream-avro cannot read a record: not an Avro single-object record");
   }
 
-  private static String with(KafkaTestClient kafka, String topic, String more) {
+  private static String with(KafkaTestClient kafka, String topic) {
     return " WITH ('connector' = 'kafka', 'topic' = '" + topic + "', 'properties.bootstrap.servers' = '"
         + kafka.bootstrapServers() + "', 'scan.startup.mode' = 'earliest-offset',"
-        + " 'scan.bounded.mode' = 'latest-offset', 'format' = 'pestream-avro'" + more + ")";
+        + " 'scan.bounded.mode' = 'latest-offset', 'format' = 'pestream-avro')";
   }
 
   private static List<Row> rows(TableEnvironment sql, String query) throws Exception {

@@ -37,8 +37,8 @@ import org.apache.avro.SchemaNormalization;
  * </ul>
  *
  * Avro only. Errors carry Confluent's {@code error_code} and {@code message}. Optionally demands
- * HTTP basic auth. Stands in for Apicurio Registry, which is served only as a Quarkus application
- * library needing a Quarkus build of its own (see the registry ITCase's notes in connectors/README.md).
+ * HTTP basic auth. Stands in for Apicurio Registry, which cannot be built here (its parent POM is
+ * not served; docs/sql.md).
  */
 public final class SchemaRegistryServer implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();

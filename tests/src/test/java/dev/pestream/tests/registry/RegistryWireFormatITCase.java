@@ -9,6 +9,7 @@ import dev.pestream.connectors.registry.WireCodec;
 import dev.pestream.ingest.IngestCommand;
 import dev.pestream.ingest.IngestExitCodes;
 import dev.pestream.ingest.IngestProgress;
+import dev.pestream.jobs.ControlRecordFiles;
 import dev.pestream.jobs.KafkaEndpoints;
 import dev.pestream.jobs.PerceptionJob;
 import dev.pestream.jobs.PerceptionSettings;
@@ -101,10 +102,12 @@ class RegistryWireFormatITCase {
       JobConfig config = JobConfig.of(settings);
       RecordFormat format = RecordFormat.from(config.flink());
 
-      String rules = topics.get("topics.alert-rules");
-      kafka.send(rules, "any-beep", format.codec(AlertRule.class).encode(rules, AlertRule.newBuilder()
+      // as pestream run --rules does: in the configured wire format
+      ControlRecordFiles.publish(config, List.of(AlertRule.newBuilder()
           .setRuleId("any-beep").setPrompt("beep").setThreshold(0.5f).setStreamSelector("*")
-          .setCooldownMs(0).setUpdatedAtMs(Instant.now()).build()));
+          .setCooldownMs(0).setUpdatedAtMs(Instant.now()).build()), List.of());
+      assertThat(kafka.readCommitted(topics.get("topics.alert-rules"), 1, Duration.ZERO, Duration.ofSeconds(10)))
+          .singleElement().satisfies(r -> assertThat(r.value()[0]).isZero());
 
       StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
       env.setParallelism(2);
