@@ -138,7 +138,7 @@ public final class SchemaRegistryClient {
       response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new RegistryException(RegistryException.Kind.UNAVAILABLE, "schema registry " + settings.url()
-          + " unreachable (" + what + "): " + e.getClass().getSimpleName()
+          + " unreachable or its TLS not trusted (" + what + "): " + e.getClass().getSimpleName()
           + (e.getMessage() == null ? "" : ": " + e.getMessage()), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -4,12 +4,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -17,6 +23,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.SchemaNormalization;
@@ -25,7 +33,7 @@ import org.apache.avro.SchemaNormalization;
  * An in-memory schema registry speaking the Confluent Schema Registry REST API, on a random
  * loopback port, for the tests and the demo. It serves what the Confluent-compatible clients call
  * (Confluent's Java client inside Flink's avro-confluent format, confluent-kafka's Python client,
- * the project's own client):
+ * the project's own client), over http or https:
  *
  * <ul>
  *   <li>{@code POST /subjects/{s}/versions}: register (an identical schema keeps its id, across subjects too);
@@ -81,9 +89,32 @@ public final class SchemaRegistryServer implements AutoCloseable {
     }
   }
 
-  /** The base URL clients use ({@code http://127.0.0.1:PORT}). */
+  /**
+   * A registry served over https on a random loopback port, with the key and certificate in the
+   * PKCS12 {@code keyStore} (valid for 127.0.0.1).
+   */
+  public static SchemaRegistryServer startHttps(Path keyStore, String password) {
+    try {
+      KeyStore store = KeyStore.getInstance("PKCS12");
+      try (InputStream in = Files.newInputStream(keyStore)) {
+        store.load(in, password.toCharArray());
+      }
+      KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      keys.init(store, password.toCharArray());
+      SSLContext tls = SSLContext.getInstance("TLS");
+      tls.init(keys.getKeyManagers(), null, null);
+      HttpsServer server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+      server.setHttpsConfigurator(new HttpsConfigurator(tls));
+      return new SchemaRegistryServer(server, null);
+    } catch (IOException | GeneralSecurityException e) {
+      throw new IllegalStateException("cannot start the https schema registry: " + e.getMessage(), e);
+    }
+  }
+
+  /** The base URL clients use ({@code http(s)://127.0.0.1:PORT}). */
   public String url() {
-    return "http://" + server.getAddress().getAddress().getHostAddress() + ":" + server.getAddress().getPort();
+    return (server instanceof HttpsServer ? "https" : "http") + "://"
+        + server.getAddress().getAddress().getHostAddress() + ":" + server.getAddress().getPort();
   }
 
   /** The subjects registered so far. */

@@ -14,6 +14,11 @@ import dev.pestream.schemas.codec.RecordCodec;
 import dev.pestream.schemas.codec.RecordDecodingException;
 import dev.pestream.schemas.codec.RecordDecodingException.Kind;
 import dev.pestream.testing.registry.SchemaRegistryServer;
+import dev.pestream.tests.support.TestPki;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.apache.flink.configuration.Configuration;
+import org.junit.jupiter.api.io.TempDir;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -168,6 +173,26 @@ class WireCodecTest {
       assertThatThrownBy(() -> anonymous.prepareWrite("spans-g"))
           .hasMessageContaining("HTTP 401")
           .hasMessageContaining("records.registry.basic-auth");
+    }
+  }
+
+  @Test
+  void anHttpsRegistryIsTrustedThroughTheConfiguredTrustStoreOnly(@TempDir Path pki) throws Exception {
+    TestPki ca = TestPki.create(pki, "registry-ca");
+    TestPki.Store serverKeys = ca.issue("registry");
+    try (SchemaRegistryServer https = SchemaRegistryServer.startHttps(serverKeys.path(), serverKeys.password())) {
+      Path password = Files.writeString(pki.resolve("truststore.password"), ca.truststore().password());
+      RegistrySettings trusting = RegistrySettings.from(Configuration.fromMap(Map.of(
+          "records.registry.url", https.url(),
+          "records.registry.trust-store", ca.truststore().path().toString(),
+          "records.registry.trust-store-password", "file:" + password))).orElseThrow();
+      WireCodec<EventSpan> codec = registryFormat(trusting).codec(EventSpan.class);
+      assertThat(codec.decode(codec.encode("spans-h", span("tls"))).getStreamId()).isEqualTo("tls");
+
+      WireCodec<EventSpan> defaultTrust = registryFormat(RegistrySettings.of(https.url())).codec(EventSpan.class);
+      assertThatThrownBy(() -> defaultTrust.prepareWrite("spans-h"))
+          .hasMessageContaining("TLS not trusted")
+          .hasMessageContaining("SSLHandshakeException");
     }
   }
 
