@@ -2,7 +2,6 @@ package dev.pestream.connectors.registry;
 
 import dev.pestream.schemas.codec.RecordCodec;
 import java.io.Serializable;
-import java.util.Optional;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.configuration.ReadableConfig;
 
@@ -36,10 +35,6 @@ public record RecordFormat(WireFormat writes, RegistrySettings registry) impleme
   public static RecordFormat from(ReadableConfig config) {
     return new RecordFormat(WireFormat.parse(config.get(RecordFormatOptions.WIRE_FORMAT)),
         RegistrySettings.from(config).orElse(null));
-  }
-
-  public Optional<RegistrySettings> registrySettings() {
-    return Optional.ofNullable(registry);
   }
 
   /** A codec writing {@code codec}'s record type in this format and reading both formats. */

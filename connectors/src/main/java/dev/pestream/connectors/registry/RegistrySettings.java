@@ -73,10 +73,6 @@ public record RegistrySettings(
     return new RegistrySettings(url, userInfo, bearerToken, tls, subjectNaming, autoRegister, timeout);
   }
 
-  public RegistrySettings withBearerToken(SecretSource token) {
-    return new RegistrySettings(url, basicAuth, token, tls, subjectNaming, autoRegister, timeout);
-  }
-
   private static URI parseUrl(String url) {
     try {
       String trimmed = url.trim();

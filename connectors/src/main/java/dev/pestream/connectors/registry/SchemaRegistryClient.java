@@ -56,10 +56,6 @@ public final class SchemaRegistryClient {
     return SHARED.computeIfAbsent(settings, SchemaRegistryClient::new);
   }
 
-  public RegistrySettings settings() {
-    return settings;
-  }
-
   /** The schema with registry id {@code id} ({@code GET /schemas/ids/{id}}). */
   public Schema schemaById(int id) throws RegistryException {
     Schema cached = schemasById.get(id);

@@ -56,10 +56,6 @@ public final class WireCodec<T extends SpecificRecord> implements Serializable {
     return codec.type();
   }
 
-  public RecordFormat format() {
-    return format;
-  }
-
   /**
    * Looks up (or registers) the schema id records for {@code topic} are written with, so a
    * registry that is unreachable or refuses the schema is reported when a sink opens rather than

@@ -45,7 +45,7 @@ import org.apache.avro.SchemaNormalization;
  * </ul>
  *
  * Avro only. Errors carry Confluent's {@code error_code} and {@code message}. Optionally demands
- * HTTP basic auth. Stands in for Apicurio Registry, which cannot be built here (its parent POM is
+ * HTTP basic auth or a bearer token. Stands in for Apicurio Registry, which cannot be built here (its parent POM is
  * not served; docs/sql.md).
  */
 public final class SchemaRegistryServer implements AutoCloseable {
@@ -60,10 +60,9 @@ public final class SchemaRegistryServer implements AutoCloseable {
   private final Map<String, List<Integer>> versionsBySubject = new LinkedHashMap<>();
   private String compatibility = "BACKWARD";
 
-  private SchemaRegistryServer(HttpServer server, String requiredUserInfo) {
+  private SchemaRegistryServer(HttpServer server, String requiredAuthorization) {
     this.server = server;
-    this.requiredAuthorization = requiredUserInfo == null ? null
-        : "Basic " + Base64.getEncoder().encodeToString(requiredUserInfo.getBytes(StandardCharsets.UTF_8));
+    this.requiredAuthorization = requiredAuthorization;
     this.executor = Executors.newFixedThreadPool(4, r -> {
       Thread t = new Thread(r, "schema-registry");
       t.setDaemon(true);
@@ -81,9 +80,19 @@ public final class SchemaRegistryServer implements AutoCloseable {
 
   /** A registry that answers 401 unless the request carries HTTP basic auth {@code user:password}. */
   public static SchemaRegistryServer start(String requiredUserInfo) {
+    return startRequiring(requiredUserInfo == null ? null
+        : "Basic " + Base64.getEncoder().encodeToString(requiredUserInfo.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /** A registry that answers 401 unless the request carries {@code Authorization: Bearer <token>}. */
+  public static SchemaRegistryServer startRequiringBearer(String token) {
+    return startRequiring("Bearer " + token);
+  }
+
+  private static SchemaRegistryServer startRequiring(String authorization) {
     try {
       return new SchemaRegistryServer(
-          HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0), requiredUserInfo);
+          HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0), authorization);
     } catch (IOException e) {
       throw new IllegalStateException("cannot start the schema registry: " + e.getMessage(), e);
     }

@@ -177,6 +177,17 @@ class WireCodecTest {
   }
 
   @Test
+  void aBearerTokenFromAFileIsSent(@TempDir Path dir) throws Exception {
+    try (SchemaRegistryServer secured = SchemaRegistryServer.startRequiringBearer("t0ken")) {
+      Path token = Files.writeString(dir.resolve("registry.token"), "t0ken\n");
+      RegistrySettings settings = RegistrySettings.from(Configuration.fromMap(Map.of(
+          "records.registry.url", secured.url(), "records.registry.bearer-token", "file:" + token))).orElseThrow();
+      WireCodec<EventSpan> codec = registryFormat(settings).codec(EventSpan.class);
+      assertThat(codec.decode(codec.encode("spans-i", span("bearer"))).getStreamId()).isEqualTo("bearer");
+    }
+  }
+
+  @Test
   void anHttpsRegistryIsTrustedThroughTheConfiguredTrustStoreOnly(@TempDir Path pki) throws Exception {
     TestPki ca = TestPki.create(pki, "registry-ca");
     TestPki.Store serverKeys = ca.issue("registry");
