@@ -2,6 +2,8 @@ package dev.pestream.ingest;
 
 import dev.pestream.connectors.blob.BlobException;
 import dev.pestream.connectors.blob.BlobStore;
+import dev.pestream.connectors.registry.RecordFormat;
+import dev.pestream.connectors.registry.WireCodec;
 import dev.pestream.schemas.MediaChunk;
 import dev.pestream.schemas.codec.RecordCodec;
 import java.nio.ByteBuffer;
@@ -21,7 +23,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Turns chunks into {@link MediaChunk} records and sends them to Kafka (key = stream id, value =
- * {@link RecordCodec} single-object encoding). Sequence numbers start at {@code firstSeq} and
+ * {@link RecordCodec} single-object encoding, or the schema-registry wire format after {@link
+ * #writeIn}). Sequence numbers start at {@code firstSeq} and
  * increase by one per chunk. A chunk larger than {@code inlineMaxBytes} is written to the blob
  * store first and the record carries its URI, SHA-256 and length (claim check). Sends are
  * asynchronous; the first delivery failure is raised by the next {@link #publish} or {@link
@@ -34,7 +37,6 @@ public final class ChunkPublisher implements AutoCloseable {
   /** Record attribute naming the source (without credentials). */
   public static final String SOURCE_ATTRIBUTE = "source";
 
-  private static final RecordCodec<MediaChunk> CODEC = RecordCodec.of(MediaChunk.class);
 
   private final Producer<byte[], byte[]> producer;
   private final boolean ownsProducer;
@@ -50,6 +52,7 @@ public final class ChunkPublisher implements AutoCloseable {
   /** When the broker last acknowledged a record, or when a send found nothing pending. */
   private final AtomicLong lastProgressNanos = new AtomicLong(System.nanoTime());
   private long nextSeq;
+  private WireCodec<MediaChunk> codec = WireCodec.singleObject(RecordCodec.of(MediaChunk.class));
 
   /**
    * @param producer where records go ({@link #producerProperties} has suitable settings)
@@ -104,6 +107,22 @@ public final class ChunkPublisher implements AutoCloseable {
     return new ChunkPublisher(producer, true, topic, streamId, blobs, inlineMaxBytes, firstSeq, attributes);
   }
 
+  /**
+   * Writes the records in {@code format} from now on. For the registry format the MediaChunk schema
+   * is registered (or looked up) now, so an unreachable registry or a refused schema is reported
+   * before the first chunk is read.
+   */
+  public ChunkPublisher writeIn(RecordFormat format) throws PublishException {
+    WireCodec<MediaChunk> wire = format.codec(RecordCodec.of(MediaChunk.class));
+    try {
+      wire.prepareWrite(topic);
+    } catch (IllegalStateException e) {
+      throw new PublishException(PublishException.Kind.SCHEMA_REGISTRY, e.getMessage(), e);
+    }
+    this.codec = wire;
+    return this;
+  }
+
   /** Shortest outage bound: a record needs room for one request timeout and the linger. */
   public static final long MIN_OUTAGE_MILLIS = 30_000;
 
@@ -151,7 +170,7 @@ public final class ChunkPublisher implements AutoCloseable {
   public MediaChunk publish(ChunkData chunk) throws PublishException {
     raiseDeliveryFailure();
     MediaChunk record = toRecord(chunk, nextSeq, Instant.now());
-    byte[] value = CODEC.encode(record);
+    byte[] value = codec.encode(topic, record);
     if (pending.getAndIncrement() == 0) {
       lastProgressNanos.set(System.nanoTime());
     }

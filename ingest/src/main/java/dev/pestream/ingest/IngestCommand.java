@@ -1,12 +1,16 @@
 package dev.pestream.ingest;
 
-import dev.pestream.connectors.kafka.BrokerCheck;
-import dev.pestream.connectors.kafka.KafkaUnreachableException;
-
 import dev.pestream.connectors.blob.BlobFileSystems;
 import dev.pestream.connectors.blob.BlobLocations;
 import dev.pestream.connectors.blob.BlobStore;
+import dev.pestream.connectors.kafka.BrokerCheck;
+import dev.pestream.connectors.kafka.KafkaUnreachableException;
+import dev.pestream.connectors.registry.RecordFormat;
+import dev.pestream.connectors.registry.RecordFormatOptions;
 import dev.pestream.ingest.DurationConverter;
+import dev.pestream.schemas.MediaChunk;
+import dev.pestream.schemas.codec.RecordCodec;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -44,6 +48,7 @@ import picocli.CommandLine.Spec;
       "4:Kafka cannot be reached or refused the records",
       "5:the blob store cannot be written",
       "6:a live source was lost and could not be reconnected",
+      "8:the schema registry cannot be reached or refused the schema (--wire-format registry)",
       "1:unexpected error"
     })
 public class IngestCommand implements Callable<Integer> {
@@ -137,6 +142,24 @@ public class IngestCommand implements Callable<Integer> {
   @Option(names = "--first-seq", defaultValue = "0", description = "Sequence number of the first chunk (continue a stream).")
   long firstSeq;
 
+  @Option(
+      names = "--wire-format",
+      defaultValue = "single-object",
+      description = "Framing of the records: single-object (Avro single-object encoding) or registry (Confluent"
+          + " schema-registry wire format, needs --registry-url) (default ${DEFAULT-VALUE}).")
+  String wireFormat;
+
+  @Option(names = "--registry-url", paramLabel = "URL", description = "Confluent-compatible schema registry (records.registry.url).")
+  String registryUrl;
+
+  @Option(
+      names = "-D",
+      paramLabel = "KEY=VALUE",
+      description = "A records.registry.* setting, as for pestream run (e.g. records.registry.basic-auth=env:REGISTRY_AUTH,"
+          + " records.registry.trust-store=/path, records.registry.subject-naming=record-name,"
+          + " records.registry.auto-register=false).")
+  Map<String, String> recordSettings = new java.util.LinkedHashMap<>();
+
   private static final String USAGE_HINT = "see pestream ingest --help";
   private static final String SOURCE_HINT = "check the path or URL: it must be audio or video that FFmpeg can read";
   private static final String KAFKA_HINT =
@@ -174,6 +197,7 @@ public class IngestCommand implements Callable<Integer> {
     }
     IngestSettings settings;
     BlobStore blobs;
+    RecordFormat format;
     try {
       ChunkingSettings chunking =
           new ChunkingSettings(
@@ -196,6 +220,7 @@ public class IngestCommand implements Callable<Integer> {
       }
       BlobFileSystems.initialize(new Configuration());
       blobs = new BlobStore(BlobLocations.parseRoot(blobDir));
+      format = recordFormat();
     } catch (IllegalArgumentException e) {
       return fail(IngestExitCodes.USAGE, e, USAGE_HINT);
     }
@@ -222,6 +247,7 @@ public class IngestCommand implements Callable<Integer> {
             inlineMaxBytes,
             firstSeq,
             Map.of(ChunkPublisher.SOURCE_ATTRIBUTE, settings.sourceForDisplay()))) {
+      publisher.writeIn(format);
       IngestSummary summary;
       try (KafkaWaitReporter waiting = KafkaWaitReporter.start(publisher, bootstrap, progress)) {
         summary = new Ingest(settings, publisher, progress, stop::get).run();
@@ -231,9 +257,12 @@ public class IngestCommand implements Callable<Integer> {
     } catch (SourceException e) {
       return fail(IngestExitCodes.SOURCE_UNREADABLE, e, SOURCE_HINT);
     } catch (PublishException e) {
-      return e.kind() == PublishException.Kind.BLOB_STORE
-          ? fail(IngestExitCodes.BLOB_STORE_FAILED, e, "check --blob-dir and that it can be written")
-          : fail(IngestExitCodes.KAFKA_UNAVAILABLE, e, KAFKA_HINT);
+      return switch (e.kind()) {
+        case BLOB_STORE -> fail(IngestExitCodes.BLOB_STORE_FAILED, e, "check --blob-dir and that it can be written");
+        case SCHEMA_REGISTRY -> fail(IngestExitCodes.REGISTRY_UNAVAILABLE, e,
+            "check --registry-url, the registry's credentials and that it is running");
+        case KAFKA -> fail(IngestExitCodes.KAFKA_UNAVAILABLE, e, KAFKA_HINT);
+      };
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return fail(IngestExitCodes.INTERNAL_ERROR, e, "the ingestion was interrupted");
@@ -284,8 +313,10 @@ public class IngestCommand implements Callable<Integer> {
     }
     SourcesConfig config;
     BlobStore blobs;
+    RecordFormat format;
     try {
       config = SourcesFile.read(sources.file);
+      format = recordFormat();
       if (brokerOutage.toMillis() < ChunkPublisher.MIN_OUTAGE_MILLIS) {
         throw new IllegalArgumentException("--broker-outage must be at least 30s, got " + brokerOutage.toSeconds() + "s");
       }
@@ -301,10 +332,15 @@ public class IngestCommand implements Callable<Integer> {
     } catch (KafkaUnreachableException e) {
       return fail(IngestExitCodes.KAFKA_UNAVAILABLE, e, KAFKA_HINT);
     }
+    try {
+      format.codec(RecordCodec.of(MediaChunk.class)).prepareWrite(topic); // the registry is asked once, before any stream starts
+    } catch (IllegalStateException e) {
+      return fail(IngestExitCodes.REGISTRY_UNAVAILABLE, e, "check --registry-url, the registry's credentials and that it is running");
+    }
     CountDownLatch finished = new CountDownLatch(1);
     Thread hook = stopOnShutdown(finished, 40); // every stream stops in parallel, within 15 s, then the producer flushes
     try {
-      SourcesIngest.run(sources.file, config, sources, bootstrap, topic, blobs, inlineMaxBytes, brokerOutage, err,
+      SourcesIngest.run(sources.file, config, sources, bootstrap, topic, blobs, inlineMaxBytes, format, brokerOutage, err,
           progress.isTerminal(), stop, port -> metricsPort = port);
       return IngestExitCodes.OK;
     } catch (IOException e) {
@@ -324,6 +360,21 @@ public class IngestCommand implements Callable<Integer> {
   }
 
   private volatile int metricsPort = -1;
+
+  /** The wire format from --wire-format, --registry-url and the -D records.registry.* settings. */
+  private RecordFormat recordFormat() {
+    Map<String, String> values = new java.util.HashMap<>(recordSettings);
+    for (String key : values.keySet()) {
+      if (!key.startsWith("records.registry.")) {
+        throw new IllegalArgumentException("-D takes records.registry.* settings only, got " + key);
+      }
+    }
+    values.put(RecordFormatOptions.WIRE_FORMAT.key(), wireFormat);
+    if (registryUrl != null) {
+      values.put(RecordFormatOptions.REGISTRY_URL.key(), registryUrl);
+    }
+    return RecordFormat.from(Configuration.fromMap(values));
+  }
 
   /**
    * Prints {@code error: <what> (<hint>)} and returns {@code code}; the stack trace only with

@@ -16,6 +16,8 @@ public final class IngestExitCodes {
   public static final int BLOB_STORE_FAILED = 5;
   /** A live source was lost and could not be reconnected. */
   public static final int SOURCE_LOST = 6;
+  /** The schema registry cannot be reached or refused the schema ({@code --wire-format registry}). */
+  public static final int REGISTRY_UNAVAILABLE = 8;
 
   private IngestExitCodes() {}
 }

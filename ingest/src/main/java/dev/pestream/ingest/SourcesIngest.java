@@ -1,5 +1,6 @@
 package dev.pestream.ingest;
 
+import dev.pestream.connectors.registry.RecordFormat;
 import dev.pestream.connectors.blob.BlobStore;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -49,6 +50,7 @@ final class SourcesIngest {
       String topic,
       BlobStore blobs,
       int inlineMaxBytes,
+      RecordFormat format,
       Duration brokerOutage,
       PrintStream out,
       boolean terminal,
@@ -64,7 +66,7 @@ final class SourcesIngest {
             ChunkPublisher.producerProperties(bootstrap, inlineMaxBytes, brokerOutage.toMillis()),
             new ByteArraySerializer(),
             new ByteArraySerializer())) {
-      SourceFleet fleet = new SourceFleet(new FleetSink(producer, topic, blobs, inlineMaxBytes), console::event);
+      SourceFleet fleet = new SourceFleet(new FleetSink(producer, topic, blobs, inlineMaxBytes, format), console::event);
       SourcesIngest ingest = new SourcesIngest(file, fleet, console);
       FleetMetrics metrics = null;
       ScheduledExecutorService timers = Executors.newScheduledThreadPool(2, r -> {

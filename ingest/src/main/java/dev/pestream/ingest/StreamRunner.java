@@ -95,7 +95,8 @@ final class StreamRunner {
         }
         ChunkPublisher publisher =
             new ChunkPublisher(sink.producer(), false, sink.topic(), spec.streamId(), sink.blobs(), sink.inlineMaxBytes(),
-                nextSeq, Map.of(ChunkPublisher.SOURCE_ATTRIBUTE, SourceReader.redact(spec.source())));
+                nextSeq, Map.of(ChunkPublisher.SOURCE_ATTRIBUTE, SourceReader.redact(spec.source())))
+                .writeIn(sink.format());
         Ingest ingest = new Ingest(settings.build(), publisher, new Progress(), stop::get);
         status.beginRun();
         try {

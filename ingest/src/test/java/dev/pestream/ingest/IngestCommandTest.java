@@ -102,6 +102,27 @@ class IngestCommandTest {
   }
 
   @Test
+  void rejectsBadWireFormatSettingsBeforeAnythingStarts() {
+    assertThat(run("x.mp4", "--stream-id", "s", "--topic", "t", "--bootstrap", "h:1", "--wire-format", "registry"))
+        .isEqualTo(IngestExitCodes.USAGE);
+    assertThat(errors()).startsWith("error: records.wire-format=registry needs records.registry.url")
+        .contains("--registry-url");
+    err.reset();
+    assertThat(run("x.mp4", "--stream-id", "s", "--topic", "t", "--bootstrap", "h:1", "--wire-format", "confluent"))
+        .isEqualTo(IngestExitCodes.USAGE);
+    assertThat(errors()).contains("unknown wire format 'confluent': use one of single-object, registry");
+    err.reset();
+    assertThat(run("x.mp4", "--stream-id", "s", "--topic", "t", "--bootstrap", "h:1", "--wire-format", "registry",
+        "--registry-url", "http://r:8081", "-D", "records.registry.basic-auth=hunter2"))
+        .isEqualTo(IngestExitCodes.USAGE);
+    assertThat(errors()).contains("env:VARIABLE or file:/path").doesNotContain("hunter2");
+    err.reset();
+    assertThat(run("x.mp4", "--stream-id", "s", "--topic", "t", "--bootstrap", "h:1", "-D", "kafka.acks=0"))
+        .isEqualTo(IngestExitCodes.USAGE);
+    assertThat(errors()).contains("-D takes records.registry.* settings only");
+  }
+
+  @Test
   void anUnreadableSourceExitsWithItsOwnCode() {
     Path missing = dir.resolve("missing.mp4");
     assertThat(run(missing.toString(), "--stream-id", "s", "--topic", "t", "--bootstrap", "localhost:1"))

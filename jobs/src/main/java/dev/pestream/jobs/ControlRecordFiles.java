@@ -6,7 +6,8 @@ import dev.pestream.jobs.config.PerceptionOptions;
 import dev.pestream.operators.alerts.ControlRecords;
 import dev.pestream.schemas.AlertRule;
 import dev.pestream.schemas.TagVocabulary;
-import dev.pestream.schemas.codec.RecordCodec;
+import dev.pestream.connectors.registry.RecordFormat;
+import dev.pestream.connectors.registry.WireCodec;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -82,22 +83,28 @@ public final class ControlRecordFiles {
     return vocabularies;
   }
 
-  /** Writes rules and vocabularies to the control topics named in {@code config}, keyed by id. */
+  /**
+   * Writes rules and vocabularies to the control topics named in {@code config}, keyed by id, in
+   * the configured {@code records.wire-format}.
+   */
   public static void publish(JobConfig config, List<AlertRule> rules, List<TagVocabulary> vocabularies) {
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.get(KafkaOptions.BOOTSTRAP_SERVERS));
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.putAll(config.kafkaClientProperties());
-    RecordCodec<AlertRule> ruleCodec = RecordCodec.of(AlertRule.class);
-    RecordCodec<TagVocabulary> vocabularyCodec = RecordCodec.of(TagVocabulary.class);
+    RecordFormat format = RecordFormat.from(config.flink());
+    WireCodec<AlertRule> ruleCodec = format.codec(AlertRule.class);
+    WireCodec<TagVocabulary> vocabularyCodec = format.codec(TagVocabulary.class);
+    String rulesTopic = config.get(PerceptionOptions.TOPIC_ALERT_RULES);
+    String vocabulariesTopic = config.get(PerceptionOptions.TOPIC_TAG_VOCABULARIES);
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
       for (AlertRule rule : rules) {
-        producer.send(new ProducerRecord<>(config.get(PerceptionOptions.TOPIC_ALERT_RULES),
-            rule.getRuleId().getBytes(StandardCharsets.UTF_8), ruleCodec.encode(rule)));
+        producer.send(new ProducerRecord<>(rulesTopic,
+            rule.getRuleId().getBytes(StandardCharsets.UTF_8), ruleCodec.encode(rulesTopic, rule)));
       }
       for (TagVocabulary vocabulary : vocabularies) {
-        producer.send(new ProducerRecord<>(config.get(PerceptionOptions.TOPIC_TAG_VOCABULARIES),
-            vocabulary.getVocabularyId().getBytes(StandardCharsets.UTF_8), vocabularyCodec.encode(vocabulary)));
+        producer.send(new ProducerRecord<>(vocabulariesTopic, vocabulary.getVocabularyId().getBytes(StandardCharsets.UTF_8),
+            vocabularyCodec.encode(vocabulariesTopic, vocabulary)));
       }
       producer.flush();
     }

@@ -4,6 +4,7 @@ import dev.pestream.connectors.kafka.KafkaInputSource;
 import dev.pestream.connectors.kafka.KafkaOptions;
 import dev.pestream.connectors.kafka.KafkaTopics;
 import dev.pestream.connectors.kafka.RecordSink;
+import dev.pestream.connectors.registry.RecordFormat;
 import dev.pestream.jobs.config.JobConfig;
 import dev.pestream.jobs.config.PerceptionOptions;
 import dev.pestream.operators.captions.CaptionOptions;
@@ -24,7 +25,8 @@ import org.apache.flink.util.function.SerializableFunction;
 /**
  * The job's Kafka sources and sinks, from configuration: topics, bootstrap servers, the standard
  * client security settings ({@code kafka.client.*}), exactly-once for embeddings, spans, tags,
- * captions and dead letters, at-least-once for alerts (visible without waiting for a checkpoint).
+ * captions and dead letters, at-least-once for alerts (visible without waiting for a checkpoint);
+ * records framed as {@code records.wire-format} says.
  */
 public final class KafkaEndpoints {
   private KafkaEndpoints() {}
@@ -82,7 +84,7 @@ public final class KafkaEndpoints {
       JobConfig config, String topic, Class<T> type, SerializableFunction<T, String> key) {
     Configuration c = config.flink();
     Properties client = config.kafkaClientProperties();
-    return RecordSink.builder(RecordCodec.of(type))
+    return RecordSink.builder(RecordFormat.from(c).codec(RecordCodec.of(type)))
         .bootstrapServers(c.get(KafkaOptions.BOOTSTRAP_SERVERS))
         .topic(topic)
         .key(key)

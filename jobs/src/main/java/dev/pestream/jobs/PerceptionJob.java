@@ -5,6 +5,7 @@ import dev.pestream.connectors.flink.RecordTypeInfo;
 import dev.pestream.connectors.kafka.KafkaInput;
 import dev.pestream.connectors.kafka.KafkaOptions;
 import dev.pestream.connectors.kafka.ParseRecords;
+import dev.pestream.connectors.registry.RecordFormat;
 import dev.pestream.operators.captions.CaptionPipeline;
 import dev.pestream.operators.decode.DecodeStage;
 import dev.pestream.operators.decode.DecodedChunk;
@@ -136,7 +137,8 @@ public final class PerceptionJob {
     // keeps, so handing the same object down the chain is safe.
     env.getConfig().enableObjectReuse();
     int maxRecordBytes = KafkaOptions.maxRecordBytes(settings.config().flink());
-    SingleOutputStreamOperator<MediaChunk> chunks = parseChunks(env, inputs, maxRecordBytes);
+    RecordFormat format = RecordFormat.from(settings.config().flink());
+    SingleOutputStreamOperator<MediaChunk> chunks = parseChunks(env, inputs, format, maxRecordBytes);
     SingleOutputStreamOperator<MediaChunk> sequenced = sequence(chunks);
     SingleOutputStreamOperator<DecodedChunk> decoded = decode(sequenced);
     KeyedStream<DecodedChunk, String> media = withInjectedFaults(decoded);
@@ -144,9 +146,9 @@ public final class PerceptionJob {
     KeyedStream<EncodedChunk, String> encoded = encodeFrames(media);
     SingleOutputStreamOperator<WindowEmbeddings> windows = encodeWindows(encoded);
     DataStream<Embedding> embeddings = embeddings(windows);
-    SingleOutputStreamOperator<AlertRule> rules = parseRules(env, inputs, maxRecordBytes);
+    SingleOutputStreamOperator<AlertRule> rules = parseRules(env, inputs, format, maxRecordBytes);
     SingleOutputStreamOperator<EventSpan> spans = spansAndAlerts(encoded, rules);
-    SingleOutputStreamOperator<TagVocabulary> vocabularies = parseVocabularies(env, inputs, maxRecordBytes);
+    SingleOutputStreamOperator<TagVocabulary> vocabularies = parseVocabularies(env, inputs, format, maxRecordBytes);
     SingleOutputStreamOperator<TagEvent> tags = tags(windows, vocabularies);
     SingleOutputStreamOperator<Caption> captions =
         settings.captionsOn() ? CaptionPipeline.attach(media, settings.captions()) : null;
@@ -156,10 +158,10 @@ public final class PerceptionJob {
   }
 
   private static SingleOutputStreamOperator<MediaChunk> parseChunks(
-      StreamExecutionEnvironment env, Inputs inputs, int maxRecordBytes) {
+      StreamExecutionEnvironment env, Inputs inputs, RecordFormat format, int maxRecordBytes) {
     return env
         .fromSource(inputs.chunks(), WatermarkStrategy.noWatermarks(), "media chunks").uid(Uids.SOURCE_CHUNKS)
-        .process(ParseRecords.of(RecordCodec.of(MediaChunk.class).withMaxBytes(maxRecordBytes)))
+        .process(ParseRecords.of(format.codec(RecordCodec.of(MediaChunk.class).withMaxBytes(maxRecordBytes))))
         .uid(Uids.PARSE_CHUNKS).name("parse chunks");
   }
 
@@ -211,11 +213,11 @@ public final class PerceptionJob {
   }
 
   private static SingleOutputStreamOperator<AlertRule> parseRules(
-      StreamExecutionEnvironment env, Inputs inputs, int maxRecordBytes) {
+      StreamExecutionEnvironment env, Inputs inputs, RecordFormat format, int maxRecordBytes) {
     return env
         .fromSource(inputs.alertRules(), WatermarkStrategy.noWatermarks(), "alert rules").uid(Uids.SOURCE_RULES)
         .process(ParseRecords.withTombstones(
-            RecordCodec.of(AlertRule.class).withMaxBytes(maxRecordBytes), PerceptionJob::deletedRule))
+            format.codec(RecordCodec.of(AlertRule.class).withMaxBytes(maxRecordBytes)), PerceptionJob::deletedRule))
         .uid(Uids.PARSE_RULES).name("parse alert rules");
   }
 
@@ -229,12 +231,13 @@ public final class PerceptionJob {
   }
 
   private static SingleOutputStreamOperator<TagVocabulary> parseVocabularies(
-      StreamExecutionEnvironment env, Inputs inputs, int maxRecordBytes) {
+      StreamExecutionEnvironment env, Inputs inputs, RecordFormat format, int maxRecordBytes) {
     return env
         .fromSource(inputs.tagVocabularies(), WatermarkStrategy.noWatermarks(), "tag vocabularies")
         .uid(Uids.SOURCE_VOCABULARIES)
         .process(ParseRecords.withTombstones(
-            RecordCodec.of(TagVocabulary.class).withMaxBytes(maxRecordBytes), PerceptionJob::deletedVocabulary))
+            format.codec(RecordCodec.of(TagVocabulary.class).withMaxBytes(maxRecordBytes)),
+            PerceptionJob::deletedVocabulary))
         .uid(Uids.PARSE_VOCABULARIES).name("parse tag vocabularies");
   }
 

@@ -2,6 +2,7 @@ package dev.pestream.connectors.kafka;
 
 import dev.pestream.connectors.deadletter.DeadLetters;
 import dev.pestream.schemas.DeadLetter;
+import dev.pestream.connectors.registry.WireCodec;
 import dev.pestream.schemas.codec.RecordCodec;
 import dev.pestream.schemas.codec.RecordDecodingException;
 import java.nio.charset.StandardCharsets;
@@ -16,8 +17,9 @@ import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.flink.util.function.SerializableFunction;
 
 /**
- * Parses raw Kafka records into one Avro record type. A record that cannot be parsed (not Avro,
- * unknown schema fingerprint, truncated, oversized, empty) becomes a {@link DeadLetter} on
+ * Parses raw Kafka records into one Avro record type, in either wire format ({@link WireCodec}). A
+ * record that cannot be parsed (not Avro, unknown schema fingerprint or registry schema id, registry
+ * unreachable, truncated, oversized, empty) becomes a {@link DeadLetter} on
  * {@link DeadLetters#TAG} with its origin and the reason; the job never fails on input bytes.
  */
 public class ParseRecords<T extends SpecificRecordBase> extends ProcessFunction<KafkaInput, T>
@@ -29,19 +31,24 @@ public class ParseRecords<T extends SpecificRecordBase> extends ProcessFunction<
   public static final String METRIC_RECORDS_PARSED = "recordsParsed";
   public static final String METRIC_DEAD_LETTERS = "deadLetters";
 
-  private final RecordCodec<T> codec;
+  private final WireCodec<T> codec;
   private final SerializableFunction<String, T> tombstone;
 
   private transient Counter parsed;
   private transient Counter deadLetters;
 
-  private ParseRecords(RecordCodec<T> codec, SerializableFunction<String, T> tombstone) {
+  private ParseRecords(WireCodec<T> codec, SerializableFunction<String, T> tombstone) {
     this.codec = codec;
     this.tombstone = tombstone;
   }
 
   /** Parses every record; a tombstone (null value) is a dead letter. */
   public static <T extends SpecificRecordBase> ParseRecords<T> of(RecordCodec<T> codec) {
+    return of(WireCodec.singleObject(codec));
+  }
+
+  /** Parses every record in either wire format; a tombstone (null value) is a dead letter. */
+  public static <T extends SpecificRecordBase> ParseRecords<T> of(WireCodec<T> codec) {
     return new ParseRecords<>(codec, null);
   }
 
@@ -51,6 +58,12 @@ public class ParseRecords<T extends SpecificRecordBase> extends ProcessFunction<
    */
   public static <T extends SpecificRecordBase> ParseRecords<T> withTombstones(
       RecordCodec<T> codec, SerializableFunction<String, T> fromKey) {
+    return withTombstones(WireCodec.singleObject(codec), fromKey);
+  }
+
+  /** {@link #withTombstones(RecordCodec, SerializableFunction)} reading either wire format. */
+  public static <T extends SpecificRecordBase> ParseRecords<T> withTombstones(
+      WireCodec<T> codec, SerializableFunction<String, T> fromKey) {
     return new ParseRecords<>(codec, fromKey);
   }
 

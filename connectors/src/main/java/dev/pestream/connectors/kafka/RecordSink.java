@@ -1,10 +1,12 @@
 package dev.pestream.connectors.kafka;
 
+import dev.pestream.connectors.registry.WireCodec;
 import dev.pestream.schemas.codec.RecordCodec;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Properties;
 import org.apache.avro.specific.SpecificRecordBase;
+import org.apache.flink.api.common.serialization.SerializationSchema;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
@@ -13,12 +15,13 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
- * Builds a Kafka sink for one record type: Avro single-object encoding, key from the record
+ * Builds a Kafka sink for one record type: Avro in the single-object encoding or the registry wire
+ * format ({@link WireCodec}), key from the record
  * (stream id for data topics), exactly-once (Kafka transactions committed on checkpoints;
  * readers use isolation.level=read_committed) or at-least-once (visible immediately).
  */
 public final class RecordSink<T extends SpecificRecordBase> {
-  private final RecordCodec<T> codec;
+  private final WireCodec<T> codec;
   private String bootstrapServers;
   private String topic;
   private SerializableFunction<T, String> key;
@@ -27,11 +30,17 @@ public final class RecordSink<T extends SpecificRecordBase> {
   private Duration transactionTimeout = KafkaOptions.TRANSACTION_TIMEOUT.defaultValue();
   private final Properties clientProperties = new Properties();
 
-  private RecordSink(RecordCodec<T> codec) {
+  private RecordSink(WireCodec<T> codec) {
     this.codec = codec;
   }
 
+  /** A sink writing the single-object encoding. */
   public static <T extends SpecificRecordBase> RecordSink<T> builder(RecordCodec<T> codec) {
+    return builder(WireCodec.singleObject(codec));
+  }
+
+  /** A sink writing {@code codec}'s wire format. */
+  public static <T extends SpecificRecordBase> RecordSink<T> builder(WireCodec<T> codec) {
     return new RecordSink<>(codec);
   }
 
@@ -139,20 +148,25 @@ public final class RecordSink<T extends SpecificRecordBase> {
       implements KafkaRecordSerializationSchema<T> {
     private static final long serialVersionUID = 1L;
     private final String topic;
-    private final RecordCodec<T> codec;
+    private final WireCodec<T> codec;
     private final SerializableFunction<T, String> key;
 
-    Serializer(String topic, RecordCodec<T> codec, SerializableFunction<T, String> key) {
+    Serializer(String topic, WireCodec<T> codec, SerializableFunction<T, String> key) {
       this.topic = topic;
       this.codec = codec;
       this.key = key;
     }
 
     @Override
+    public void open(SerializationSchema.InitializationContext context, KafkaSinkContext sinkContext) {
+      codec.prepareWrite(topic);
+    }
+
+    @Override
     public ProducerRecord<byte[], byte[]> serialize(T element, KafkaSinkContext context, Long timestamp) {
       String k = key.apply(element);
       return new ProducerRecord<>(topic, null, kafkaTimestamp(timestamp),
-          k == null ? null : k.getBytes(StandardCharsets.UTF_8), codec.encode(element));
+          k == null ? null : k.getBytes(StandardCharsets.UTF_8), codec.encode(topic, element));
     }
   }
 

@@ -14,6 +14,10 @@ import dev.pestream.ingest.SourceProbe;
 import dev.pestream.ingest.SourceException;
 
 import dev.pestream.testing.kafka.EmbeddedKafkaBroker;
+import dev.pestream.testing.registry.SchemaRegistryServer;
+import dev.pestream.connectors.registry.RecordFormat;
+import dev.pestream.connectors.registry.RecordFormatOptions;
+import dev.pestream.connectors.registry.WireFormat;
 import dev.pestream.jobs.ControlRecordFiles;
 import dev.pestream.jobs.KafkaEndpoints;
 import dev.pestream.jobs.PerceptionJob;
@@ -92,6 +96,11 @@ public final class DemoCommand implements Callable<Integer> {
       description = "OpenAI-compatible PLM server (/v1/chat/completions) for captions; captions are off without it.")
   String plmEndpoint;
 
+  @Option(names = "--wire-format", paramLabel = "FORMAT", defaultValue = "single-object",
+      description = "single-object (default) or registry: Confluent's schema-registry wire format, with an in-memory"
+          + " registry (Confluent REST API) started next to the broker.")
+  String wireFormat;
+
   @Option(names = "--work-dir", paramLabel = "DIR", description = "Where sample clips, the bundle copy and claim-checked chunks go (default: a temp dir).")
   Path workDir;
 
@@ -147,15 +156,25 @@ public final class DemoCommand implements Callable<Integer> {
     if (report != null) {
       Preflight.parentFolder(report, "--report");
     }
+    try {
+      WireFormat.parse(wireFormat);
+    } catch (IllegalArgumentException e) {
+      throw new CliError(ExitCode.USAGE, "--wire-format: " + e.getMessage(), "see pestream demo --help");
+    }
   }
 
   private int run(Path bundle, Path work, AtomicBoolean stop) throws Exception {
     System.out.println("Starting a Kafka broker (KRaft) ...");
-    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start();
+        SchemaRegistryServer registry = registryIfAsked()) {
       // chunks above Kafka's inline limit (an HD camera at 6 Mbit/s makes ~2 MB per second) are
       // claim-checked into the work folder, where the job reads them back
       URI blobs = Files.createDirectories(work.resolve("blobs")).toUri();
-      JobConfig config = config(broker.bootstrapServers(), blobs);
+      JobConfig config = config(broker.bootstrapServers(), blobs, registry);
+      if (registry != null) {
+        System.out.println("Schema registry (Confluent REST API, in memory) at " + registry.url()
+            + ": every topic in the registry wire format (docs/sql.md).");
+      }
       KafkaEndpoints.createTopics(config, 2);
       ControlRecordFiles.publish(config, List.of(exampleRule()), List.of(vocabulary()));
       System.out.println("Alert rule: 'beep-alarm' fires when \"beep\" is heard (threshold 0.5, cooldown 5 s).");
@@ -199,7 +218,7 @@ public final class DemoCommand implements Callable<Integer> {
       // a local job's cluster shuts down with the job: follow its result, not its status
       CompletableFuture<JobExecutionResult> result = job.getJobExecutionResult();
       try (OutputWatcher watcher = new OutputWatcher(broker.bootstrapServers(), config.kafkaClientProperties(),
-          topics(config), System.out)) {
+          topics(config), System.out, RecordFormat.from(config.flink()))) {
         while (!stop.get() && !result.isDone()) {
           watcher.poll(Duration.ofMillis(500));
         }
@@ -233,8 +252,20 @@ public final class DemoCommand implements Callable<Integer> {
     return 0;
   }
 
-  private JobConfig config(String bootstrap, URI blobs) {
+  private SchemaRegistryServer registryIfAsked() {
+    if (WireFormat.parse(wireFormat) != WireFormat.REGISTRY) {
+      return null;
+    }
+    System.out.println("Starting a schema registry ...");
+    return SchemaRegistryServer.start();
+  }
+
+  private JobConfig config(String bootstrap, URI blobs, SchemaRegistryServer registry) {
     Map<String, String> s = new LinkedHashMap<>();
+    if (registry != null) {
+      s.put(RecordFormatOptions.WIRE_FORMAT.key(), WireFormat.REGISTRY.value());
+      s.put(RecordFormatOptions.REGISTRY_URL.key(), registry.url());
+    }
     s.put("kafka.bootstrap-servers", bootstrap);
     s.put(DecodeOptions.BLOB_ROOT.key(), blobs.toString());
     s.put("kafka.transactional-id-prefix", "pestream-demo");
@@ -262,6 +293,7 @@ public final class DemoCommand implements Callable<Integer> {
         config.get(PerceptionOptions.TOPIC_CHUNKS), streamId,
         new BlobStore(URI.create(config.get(DecodeOptions.BLOB_ROOT))), ChunkPublisher.DEFAULT_INLINE_MAX_BYTES, 0,
         Map.of(ChunkPublisher.SOURCE_ATTRIBUTE, file.getFileName().toString()))) {
+      publisher.writeIn(RecordFormat.from(config.flink()));
       IngestSummary summary = new Ingest(settings, publisher, IngestProgress.silent(), stop::get).run();
       System.out.printf(Locale.ROOT, "Ingested %s as stream '%s': %d chunks%n", file.getFileName(), streamId,
           summary.chunks());

@@ -1,6 +1,8 @@
 package dev.pestream.jobs.config;
 
 import dev.pestream.connectors.kafka.KafkaOptions;
+import dev.pestream.connectors.registry.RecordFormat;
+import dev.pestream.connectors.registry.RecordFormatOptions;
 import dev.pestream.operators.captions.CaptionOptions;
 import dev.pestream.operators.decode.DecodeOptions;
 import dev.pestream.operators.faults.FaultInjectionOptions;
@@ -133,7 +135,7 @@ public final class JobConfig implements Serializable {
   public static List<ConfigOption<?>> documentedOptions() {
     List<ConfigOption<?>> options = new ArrayList<>();
     for (Class<?> holder : List.of(KafkaOptions.class, PerceptionOptions.class, SequencerOptions.class,
-        DecodeOptions.class, CaptionOptions.class, FaultInjectionOptions.class)) {
+        DecodeOptions.class, CaptionOptions.class, FaultInjectionOptions.class, RecordFormatOptions.class)) {
       for (Field f : holder.getFields()) {
         if (Modifier.isStatic(f.getModifiers()) && ConfigOption.class.isAssignableFrom(f.getType())) {
           try {
@@ -164,6 +166,7 @@ public final class JobConfig implements Serializable {
         throw new IllegalArgumentException("bad value for " + option.key() + ": " + e.getMessage(), e);
       }
     }
+    RecordFormat.from(flink); // wire format, registry URL and secret references are consistent
   }
 
   private static Map<String, String> readYaml(Path file) {

@@ -1,5 +1,7 @@
 package dev.pestream.jobs.demo;
 
+import dev.pestream.connectors.registry.RecordFormat;
+import dev.pestream.connectors.registry.WireCodec;
 import dev.pestream.schemas.Alert;
 import dev.pestream.schemas.Caption;
 import dev.pestream.schemas.CaptionStatus;
@@ -9,7 +11,6 @@ import dev.pestream.schemas.EventSpan;
 import dev.pestream.schemas.SpanState;
 import dev.pestream.schemas.TagAction;
 import dev.pestream.schemas.TagEvent;
-import dev.pestream.schemas.codec.RecordCodec;
 import dev.pestream.schemas.codec.RecordDecodingException;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -48,13 +49,7 @@ public final class OutputWatcher implements AutoCloseable {
     }
   }
 
-  private static final Map<String, RecordCodec<? extends SpecificRecordBase>> CODECS = Map.of(
-      "embeddings", RecordCodec.of(Embedding.class),
-      "spans", RecordCodec.of(EventSpan.class),
-      "alerts", RecordCodec.of(Alert.class),
-      "tags", RecordCodec.of(TagEvent.class),
-      "captions", RecordCodec.of(Caption.class),
-      "dead-letters", RecordCodec.of(DeadLetter.class));
+  private final Map<String, WireCodec<? extends SpecificRecordBase>> codecs;
 
   private final Topics topics;
   private final KafkaConsumer<byte[], byte[]> consumer;
@@ -65,6 +60,19 @@ public final class OutputWatcher implements AutoCloseable {
   private long lastArrivalNanos = System.nanoTime();
 
   public OutputWatcher(String bootstrapServers, Properties clientProperties, Topics topics, PrintStream out) {
+    this(bootstrapServers, clientProperties, topics, out, RecordFormat.singleObject());
+  }
+
+  /** Reads either wire format; {@code format}'s registry resolves registry-format records. */
+  public OutputWatcher(String bootstrapServers, Properties clientProperties, Topics topics, PrintStream out,
+      RecordFormat format) {
+    this.codecs = Map.of(
+        "embeddings", format.codec(Embedding.class),
+        "spans", format.codec(EventSpan.class),
+        "alerts", format.codec(Alert.class),
+        "tags", format.codec(TagEvent.class),
+        "captions", format.codec(Caption.class),
+        "dead-letters", format.codec(DeadLetter.class));
     this.topics = topics;
     this.out = out;
     Properties p = new Properties();
@@ -91,7 +99,7 @@ public final class OutputWatcher implements AutoCloseable {
     for (ConsumerRecord<byte[], byte[]> r : consumer.poll(timeout)) {
       String role = roleOfTopic.get(r.topic());
       try {
-        SpecificRecordBase record = CODECS.get(role).decode(r.value());
+        SpecificRecordBase record = codecs.get(role).decode(r.value());
         records.get(role).add(record);
         describe(role, record);
         n++;

@@ -1,6 +1,10 @@
 package dev.pestream.jobs.run;
 
 import dev.pestream.connectors.kafka.BrokerCheck;
+import dev.pestream.connectors.registry.RecordFormat;
+import dev.pestream.connectors.registry.WireFormat;
+import dev.pestream.jobs.config.PerceptionOptions;
+import dev.pestream.schemas.EventSpan;
 import dev.pestream.connectors.kafka.KafkaOptions;
 import dev.pestream.connectors.kafka.KafkaUnreachableException;
 import dev.pestream.jobs.config.JobConfig;
@@ -93,6 +97,23 @@ public final class Preflight {
     } catch (KafkaUnreachableException e) {
       throw new CliError(ExitCode.KAFKA, e.getMessage(),
           "check --bootstrap or kafka.bootstrap-servers, and that the broker is running", e);
+    }
+  }
+
+  /**
+   * With {@code records.wire-format: registry}: the registry answers and holds (or takes, with
+   * auto-registration) the schema of the spans topic, so its URL, credentials and trust are right.
+   */
+  public static void registry(JobConfig config) {
+    RecordFormat format = RecordFormat.from(config.flink());
+    if (format.writes() != WireFormat.REGISTRY) {
+      return;
+    }
+    try {
+      format.codec(EventSpan.class).prepareWrite(config.get(PerceptionOptions.TOPIC_SPANS));
+    } catch (IllegalStateException e) {
+      throw new CliError(ExitCode.REGISTRY, e.getMessage(),
+          "check records.registry.url, the registry's credentials and that it is running", e);
     }
   }
 }

@@ -79,6 +79,7 @@ public final class RunCommand implements Callable<Integer> {
     Preflight.bundle(bundle);
     PerceptionSettings settings = Preflight.setting(() -> PerceptionSettings.from(config, bundle), SETTINGS_HINT);
     Preflight.broker(config);
+    Preflight.registry(config);
     System.out.println("Perception job settings:\n" + config.describe());
     KafkaEndpoints.createTopics(config, 1);
     ControlRecordFiles.publish(config, ruleRecords, vocabularyRecords);

@@ -70,6 +70,8 @@ class CommandErrorsTest {
     expect(ExitCode.INPUT, "no such file: " + missing, "run", "--models", models, "--config", missing);
     expect(ExitCode.INPUT, "must hold a 'rules:' list", "run", "--models", models, "--rules", notMedia.toString());
     expect(ExitCode.USAGE, "bad value for window.length", "run", "--models", models, "--window", "-1s");
+    expect(ExitCode.USAGE, "records.wire-format=registry needs records.registry.url",
+        "run", "--models", models, "-D", "records.wire-format=registry");
     expect(ExitCode.MODEL_BUNDLE, "manifest.json is missing", "run", "--models", notBundle.toString());
     Result unreachable = expect(ExitCode.KAFKA, "cannot reach Kafka at " + UNREACHABLE,
         "run", "--models", models, "--bootstrap", UNREACHABLE);
@@ -85,6 +87,7 @@ class CommandErrorsTest {
         expect(ExitCode.INPUT, "is not one the pipeline decodes", "demo", "--input", ansiArt.toString()),
         expect(ExitCode.USAGE, "--plm-endpoint 'soon' is not an http(s) URL", "demo", "--plm-endpoint", "soon"),
         expect(ExitCode.USAGE, "did you mean --input?", "demo", "--inputs", media.toString()),
+        expect(ExitCode.USAGE, "--wire-format: unknown wire format 'avro'", "demo", "--wire-format", "avro"),
         expect(ExitCode.MODEL_BUNDLE, "manifest.json is missing", "demo", "--models", notBundle.toString()));
     for (Result r : results) {
       assertThat(r.out()).doesNotContain("Starting a Kafka broker");

@@ -69,6 +69,11 @@ public final class RecordCodec<T extends SpecificRecord> implements Serializable
     return new RecordCodec<>(type, maxBytes, olderWriterSchemas);
   }
 
+  /** Longest encoded record {@link #decode} accepts. */
+  public int maxBytes() {
+    return maxBytes;
+  }
+
   public Class<T> type() {
     return type;
   }

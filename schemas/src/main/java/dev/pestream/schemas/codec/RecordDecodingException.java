@@ -10,7 +10,13 @@ public final class RecordDecodingException extends Exception {
     NOT_SINGLE_OBJECT,
     UNKNOWN_FINGERPRINT,
     TOO_LARGE,
-    MALFORMED_BODY
+    MALFORMED_BODY,
+    /** Registry wire format (magic byte 0) naming a schema id the registry does not know. */
+    UNKNOWN_SCHEMA_ID,
+    /** Registry wire format, but the schema id names a schema of another record type. */
+    INCOMPATIBLE_SCHEMA,
+    /** Registry wire format, but no registry is configured or it could not be reached. */
+    REGISTRY_UNAVAILABLE
   }
 
   private final Kind kind;
