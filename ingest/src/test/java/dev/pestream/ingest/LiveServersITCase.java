@@ -11,7 +11,7 @@ import dev.pestream.operators.decode.FramePolicy;
 import dev.pestream.operators.decode.VideoPreprocessing;
 import dev.pestream.schemas.MediaChunk;
 import dev.pestream.schemas.codec.RecordCodec;
-import dev.pestream.testing.kafka.EmbeddedKafkaBroker;
+import dev.pestream.testing.kafka.KafkaBrokerExtension;
 import dev.pestream.testing.kafka.KafkaTestClient;
 import dev.pestream.testing.media.LiveHlsServer;
 import dev.pestream.testing.media.SrtListener;
@@ -27,9 +27,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Live ingestion from real servers started from Debian's packages: VLC's RTSP server, an SRT
@@ -45,6 +45,7 @@ import org.junit.jupiter.api.Test;
  * red frames' times on the same stream clock. (The decode stage, not the whole job: the
  * MiniCluster job adds nothing to where a chunk's samples and frames land.)
  */
+@ExtendWith(KafkaBrokerExtension.class)
 class LiveServersITCase {
   private static final Duration RUN = Duration.ofSeconds(22);
   private static final Duration RESTART_AT = Duration.ofSeconds(10);
@@ -55,15 +56,13 @@ class LiveServersITCase {
   private static final VideoPreprocessing PRE = VideoPreprocessing.pe(16);
   private static final RecordCodec<MediaChunk> CODEC = RecordCodec.of(MediaChunk.class);
 
-  private static EmbeddedKafkaBroker broker;
   private static KafkaTestClient kafka;
   private static Path dir;
   private static Path clip;
 
   @BeforeAll
-  static void start() throws Exception {
-    broker = EmbeddedKafkaBroker.start();
-    kafka = new KafkaTestClient(broker.bootstrapServers());
+  static void start(KafkaTestClient client) throws Exception {
+    kafka = client;
     dir = Files.createTempDirectory("live-servers-it");
     clip = dir.resolve("markers.ts");
     LiveMedia.ffmpeg(dir, "-f", "lavfi", "-i",
@@ -73,12 +72,6 @@ class LiveServersITCase {
         "-c:a", "aac", "-b:a", "64k", "-f", "mpegts", clip.toString());
   }
 
-  @AfterAll
-  static void stop() {
-    if (broker != null) {
-      broker.close();
-    }
-  }
 
   @Test
   void rtspSrtAndHlsAreIngestedLiveThroughAServerRestart() throws Exception {
@@ -132,7 +125,7 @@ class LiveServersITCase {
       }
     }, "restart-" + name);
     IngestSummary summary;
-    try (ChunkPublisher publisher = ChunkPublisher.create(broker.bootstrapServers(), 30_000, topic, name,
+    try (ChunkPublisher publisher = ChunkPublisher.create(kafka.bootstrapServers(), 30_000, topic, name,
         new BlobStore(dir.resolve("blobs").toUri()), ChunkPublisher.DEFAULT_INLINE_MAX_BYTES, 0,
         Map.of(ChunkPublisher.SOURCE_ATTRIBUTE, url))) {
       chaos.start();
