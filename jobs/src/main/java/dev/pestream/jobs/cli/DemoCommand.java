@@ -183,8 +183,10 @@ public final class DemoCommand implements Callable<Integer> {
 
   private int run(Path bundle, Path work, AtomicBoolean stop) throws Exception {
     boolean streaming = follow || liveInputs();
-    long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
-    BooleanSupplier stopIngest = () -> stop.get() || System.nanoTime() - deadline > 0;
+    // --duration counts from the start of ingestion, not of the broker and the job
+    java.util.concurrent.atomic.AtomicLong ingestStart = new java.util.concurrent.atomic.AtomicLong(Long.MAX_VALUE);
+    BooleanSupplier stopIngest = () -> stop.get()
+        || duration != null && ingestStart.get() != Long.MAX_VALUE && System.nanoTime() - ingestStart.get() > duration.toNanos();
     List<String> ingestErrors = java.util.Collections.synchronizedList(new ArrayList<>());
     System.out.println("Starting a Kafka broker (KRaft) ...");
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
@@ -209,6 +211,7 @@ public final class DemoCommand implements Callable<Integer> {
       PerceptionSettings settings = PerceptionSettings.from(config, bundle);
       List<Thread> ingesters = new ArrayList<>();
       if (!streaming) {
+        ingestStart.set(System.nanoTime());
         for (String source : sources) {
           ingest(config, source, stopIngest); // bounded run: the job reads what is in Kafka when it starts
         }
@@ -220,12 +223,15 @@ public final class DemoCommand implements Callable<Integer> {
       System.out.println("Perception job running on a local Flink MiniCluster (parallelism 2). Live results"
           + (streaming ? ":" : " (all input was ingested before the job started, so alert delays include its start-up):"));
       if (streaming) {
+        ingestStart.set(System.nanoTime());
         for (String source : sources) {
           Thread t = new Thread(() -> {
             try {
               ingest(config, source, stopIngest);
             } catch (SourceException e) {
-              ingestErrors.add(e.getMessage());
+              if (!stopIngest.getAsBoolean()) { // a stop interrupts a connection being opened: not an error
+                ingestErrors.add(e.getMessage());
+              }
             } catch (Exception e) {
               ingestErrors.add("ingest of " + SourceProbe.redact(source) + " failed: " + e.getMessage());
             }
