@@ -40,6 +40,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -48,6 +49,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import dev.pestream.connectors.deadletter.DeadLetters;
 import java.util.concurrent.CompletableFuture;
@@ -68,6 +70,8 @@ import picocli.CommandLine.Option;
         + " MiniCluster, sample clips (or --input files), an example alert rule and tag vocabulary.")
 public final class DemoCommand implements Callable<Integer> {
   private static final String STDIN = "-";
+  /** How long a network source may take to accept a connection in the check before start-up. */
+  private static final Duration REACH_TIMEOUT = Duration.ofSeconds(5);
 
   @Option(names = "--input", paramLabel = "SOURCE", arity = "1..*",
       description = "Media to ingest instead of the generated samples, one stream each: files (stream id = file name),"
@@ -143,9 +147,6 @@ public final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  /** How long a network source may take to accept a connection in the check before start-up. */
-  private static final Duration REACH_TIMEOUT = Duration.ofSeconds(5);
-
   /** Everything the user passed is checked before the broker starts: a mistake costs no start-up. */
   private void checkArguments() {
     for (String input : inputs()) {
@@ -184,10 +185,10 @@ public final class DemoCommand implements Callable<Integer> {
   private int run(Path bundle, Path work, AtomicBoolean stop) throws Exception {
     boolean streaming = follow || liveInputs();
     // --duration counts from the start of ingestion, not of the broker and the job
-    java.util.concurrent.atomic.AtomicLong ingestStart = new java.util.concurrent.atomic.AtomicLong(Long.MAX_VALUE);
+    AtomicLong ingestStart = new AtomicLong(Long.MAX_VALUE);
     BooleanSupplier stopIngest = () -> stop.get()
         || duration != null && ingestStart.get() != Long.MAX_VALUE && System.nanoTime() - ingestStart.get() > duration.toNanos();
-    List<String> ingestErrors = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<String> ingestErrors = Collections.synchronizedList(new ArrayList<>());
     System.out.println("Starting a Kafka broker (KRaft) ...");
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
       // chunks above Kafka's inline limit (an HD camera at 6 Mbit/s makes ~2 MB per second) are
