@@ -41,6 +41,11 @@ public final class ExternalProcess implements AutoCloseable {
     return process.isAlive();
   }
 
+  /** Waits until the program exits. */
+  public void waitFor() throws InterruptedException {
+    process.waitFor();
+  }
+
   /**
    * Waits until {@code ready} holds; fails with the program's log when it exits first or the
    * timeout passes.

@@ -9,7 +9,8 @@ import java.util.List;
 /**
  * An SRT source: the ffmpeg program (Debian's, built with libsrt) as SRT listener on
  * {@code srt://127.0.0.1:PORT}, sending a clip as MPEG-TS in real time to the caller that
- * connects, looped.
+ * connects, looped. The program serves one caller and exits when that caller goes, so it is
+ * started again each time, as a server that keeps listening.
  */
 public final class SrtListener implements AutoCloseable {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
@@ -17,7 +18,10 @@ public final class SrtListener implements AutoCloseable {
   private final Path folder;
   private final Path clip;
   private final int port;
-  private ExternalProcess ffmpeg;
+  private volatile ExternalProcess ffmpeg;
+  private volatile boolean closed;
+  private volatile long relaunchDelayMillis;
+  private Thread supervisor;
 
   private SrtListener(Path folder, Path clip, int port) {
     this.folder = folder;
@@ -29,6 +33,9 @@ public final class SrtListener implements AutoCloseable {
   public static SrtListener start(Path clip) throws IOException, InterruptedException {
     SrtListener listener = new SrtListener(Files.createTempDirectory("srt-"), clip, ExternalProcess.freeUdpPort());
     listener.launch();
+    listener.supervisor = new Thread(listener::relaunchWhileOpen, "srt-listener-" + listener.port);
+    listener.supervisor.setDaemon(true);
+    listener.supervisor.start();
     return listener;
   }
 
@@ -37,11 +44,27 @@ public final class SrtListener implements AutoCloseable {
     return "srt://127.0.0.1:" + port;
   }
 
-  /** Kills the sender, waits {@code down}, and starts a new listener on the same port (the clip from its start). */
-  public void restart(Duration down) throws IOException, InterruptedException {
+  /** Kills the sender; a new listener starts on the same port {@code down} later (the clip from its start). */
+  public void restart(Duration down) {
+    relaunchDelayMillis = down.toMillis();
     ffmpeg.close();
-    Thread.sleep(down.toMillis());
-    launch();
+  }
+
+  private void relaunchWhileOpen() {
+    try {
+      while (!closed) {
+        ffmpeg.waitFor();
+        Thread.sleep(relaunchDelayMillis);
+        relaunchDelayMillis = 0;
+        if (!closed) {
+          launch();
+        }
+      }
+    } catch (IOException e) {
+      System.err.println("SRT listener on port " + port + " could not be started again: " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private void launch() throws IOException, InterruptedException {
@@ -53,6 +76,15 @@ public final class SrtListener implements AutoCloseable {
 
   @Override
   public void close() {
+    closed = true;
+    if (supervisor != null) {
+      supervisor.interrupt();
+      try {
+        supervisor.join(10_000); // it may be starting a listener: close that one, not the one before
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     if (ffmpeg != null) {
       ffmpeg.close();
     }
