@@ -72,11 +72,17 @@ public final class DemoCommand implements Callable<Integer> {
   private static final String STDIN = "-";
   /** How long a network source may take to accept a connection in the check before start-up. */
   private static final Duration REACH_TIMEOUT = Duration.ofSeconds(5);
+  /**
+   * Reconnect attempts in a row that deliver nothing before the demo counts a live source as
+   * ended (0.5 s doubling: about 15 s after it went away).
+   */
+  private static final int LIVE_MAX_RECONNECTS = 5;
 
   @Option(names = "--input", paramLabel = "SOURCE", arity = "1..*",
       description = "Media to ingest instead of the generated samples, one stream each: files (stream id = file name),"
-          + " rtsp://, http(s):// (HLS too), srt:// URLs, or - for standard input. Live sources run until they end,"
-          + " Ctrl-C or --duration.")
+          + " rtsp://, http(s):// (HLS too), srt:// URLs, or - for standard input. Live sources run until they end"
+          + " (reconnected, given up after " + LIVE_MAX_RECONNECTS + " attempts in a row that deliver nothing), Ctrl-C"
+          + " or --duration.")
   List<String> inputs;
 
   @Option(names = "--duration", paramLabel = "DURATION", converter = DurationConverter.class,
@@ -325,6 +331,7 @@ public final class DemoCommand implements Callable<Integer> {
     IngestSettings settings = IngestSettings.builder(source)
         .chunking(ChunkingSettings.defaults())
         .realtime(follow && file) // live sources are paced by their own clock
+        .maxReconnects(file ? -1 : LIVE_MAX_RECONNECTS)
         .build();
     String shown = file ? Path.of(source).getFileName().toString() : settings.sourceForDisplay();
     try (ChunkPublisher publisher = ChunkPublisher.create(config.get(
