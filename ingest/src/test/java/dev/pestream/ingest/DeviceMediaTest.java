@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.pestream.operators.decode.AudioClock;
+import dev.pestream.operators.decode.CaptionFramePolicy;
 import dev.pestream.operators.decode.ChunkDecoder;
 import dev.pestream.operators.decode.DecodeLimits;
 import dev.pestream.operators.decode.DecodedChunk;
@@ -94,6 +95,21 @@ class DeviceMediaTest {
     }
     assertThat(redQuarters(ours)).as("red quarter (top-left, top-right, bottom-left, bottom-right) after %d", rotate)
         .containsExactly(expected);
+    try (ChunkDecoder withCaptions = new ChunkDecoder(DecodeLimits.defaults(), new FramePolicy.Native(), PRE,
+        new CaptionFramePolicy(SECOND, S, 0.95f))) {
+      ChunkData first = chunks.get(0);
+      DecodedChunk captioned = withCaptions.decode(first.bytes(), first.startUs(), first.durationUs(), first.container());
+      java.awt.image.BufferedImage jpeg = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(captioned.captionJpegs[0]));
+      byte[] caption = new byte[3 * S * S];
+      for (int y = 0; y < S; y++) {
+        for (int x = 0; x < S; x++) {
+          int rgb = jpeg.getRGB(x, y);
+          caption[3 * (y * S + x)] = (byte) (rgb >> 16);
+          caption[3 * (y * S + x) + 2] = (byte) rgb;
+        }
+      }
+      assertThat(redQuarters(caption)).as("caption frame turned the same way").containsExactly(expected);
+    }
     assertThat(expected).as("the ffmpeg program turned the picture").isNotEqualTo(new boolean[] {true, false, false, false});
   }
 

@@ -81,6 +81,9 @@ final class VideoTrackDecoder extends TrackDecoder {
     checkResolution(par.width(), par.height());
     super.open(stream);
     orientation = DisplayOrientation.of(par);
+    if (captions != null) {
+      captions.orient(orientation);
+    }
     try (AVRational guess = av_guess_frame_rate(chunk.demuxer(), stream, null)) {
       if (guess.num() > 0 && guess.den() > 0) {
         frameRate = new FrameRate(guess.num(), guess.den());
