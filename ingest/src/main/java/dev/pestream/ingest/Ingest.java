@@ -27,6 +27,7 @@ public final class Ingest {
   private long wallStartNanos;
   private int reconnects;
   private boolean markNextChunk;
+  private String lastDropReason;
 
   public Ingest(IngestSettings settings, ChunkPublisher publisher, IngestProgress progress, BooleanSupplier stopRequested) {
     this.settings = settings;
@@ -83,6 +84,7 @@ public final class Ingest {
         if (connection.failure() != null) {
           // A file that breaks midway: what was read is published; report the rest as lost.
           end = IngestSummary.End.SOURCE_LOST;
+          lastDropReason = connection.failure().getMessage();
           progress.warning(connection.failure().getMessage() + " (not a live source: not reconnecting)");
         } else {
           end = IngestSummary.End.SOURCE_ENDED;
@@ -93,14 +95,14 @@ public final class Ingest {
         failuresInARow = 0;
         backoff = settings.reconnectInitialMillis();
       }
+      lastDropReason = connection.failure() == null ? "source ended" : connection.failure().getMessage();
       if (settings.maxReconnects() >= 0 && failuresInARow >= settings.maxReconnects()) {
         end = IngestSummary.End.SOURCE_LOST;
         break;
       }
       failuresInARow++;
       reconnects++;
-      String reason = connection.failure() == null ? "source ended" : connection.failure().getMessage();
-      progress.reconnecting(reconnects, backoff, reason);
+      progress.reconnecting(reconnects, backoff, lastDropReason);
       if (sleepUnlessStopped(backoff)) {
         end = IngestSummary.End.STOPPED;
         break;
@@ -113,6 +115,11 @@ public final class Ingest {
     }
     publisher.flush();
     return summary(end);
+  }
+
+  /** Why the live source last dropped (the reason a lost source was given up on), or null. */
+  public String lastDropReason() {
+    return lastDropReason;
   }
 
   private void publish(ChunkData chunk) throws PublishException, InterruptedException {

@@ -249,11 +249,19 @@ public class IngestCommand implements Callable<Integer> {
             Map.of(ChunkPublisher.SOURCE_ATTRIBUTE, settings.sourceForDisplay()))) {
       publisher.writeIn(format);
       IngestSummary summary;
+      Ingest ingest = new Ingest(settings, publisher, progress, stop::get);
       try (KafkaWaitReporter waiting = KafkaWaitReporter.start(publisher, bootstrap, progress)) {
-        summary = new Ingest(settings, publisher, progress, stop::get).run();
+        summary = ingest.run();
       }
       progress.finished(summary, settings.sourceForDisplay(), topic, streamId);
-      return summary.end() == IngestSummary.End.SOURCE_LOST ? IngestExitCodes.SOURCE_LOST : IngestExitCodes.OK;
+      if (summary.end() == IngestSummary.End.SOURCE_LOST) {
+        err.println("error: lost the source " + settings.sourceForDisplay()
+            + (summary.reconnects() > 0 ? " after " + summary.reconnects() + " reconnects" : "") + ": "
+            + ingest.lastDropReason() + " (check that the source is up, or raise --max-reconnects;"
+            + " --first-seq " + summary.nextSeq() + " continues the stream)");
+        return IngestExitCodes.SOURCE_LOST;
+      }
+      return IngestExitCodes.OK;
     } catch (SourceException e) {
       return fail(IngestExitCodes.SOURCE_UNREADABLE, e, SOURCE_HINT);
     } catch (PublishException e) {

@@ -1,5 +1,8 @@
 package dev.pestream.ingest;
 
+import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_DATA_DISPLAYMATRIX;
+import static org.bytedeco.ffmpeg.global.avcodec.av_packet_side_data_get;
+
 import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_DISCARD;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_KEY;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_MPEG4;
@@ -78,7 +81,8 @@ final class RemuxChunker implements Chunker {
     String audioCodec = codecName(audio);
     ChunkingSettings.Container chosen = settings.container();
     if (chosen == ChunkingSettings.Container.AUTO) {
-      chosen = carries(MPEGTS_CODECS, videoCodec, audioCodec)
+      // MPEG-TS has no place for a display matrix (a phone's portrait video): MP4 keeps it
+      chosen = carries(MPEGTS_CODECS, videoCodec, audioCodec) && !hasDisplayMatrix(video)
           ? ChunkingSettings.Container.MPEGTS
           : carries(MP4_CODECS, videoCodec, audioCodec)
               ? ChunkingSettings.Container.MP4
@@ -107,6 +111,11 @@ final class RemuxChunker implements Chunker {
     try (AVRational rate = av_guess_frame_rate(reader.context(), video, null)) {
       frameDurationUs = rate.num() > 0 && rate.den() > 0 ? 1_000_000L * rate.den() / rate.num() : 40_000L;
     }
+  }
+
+  private static boolean hasDisplayMatrix(AVStream stream) {
+    return stream != null && av_packet_side_data_get(stream.codecpar().coded_side_data(),
+        stream.codecpar().nb_coded_side_data(), AV_PKT_DATA_DISPLAYMATRIX) != null;
   }
 
   static String codecName(AVStream stream) {

@@ -1,5 +1,10 @@
 package dev.pestream.ingest;
 
+import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_DATA_DISPLAYMATRIX;
+import static org.bytedeco.ffmpeg.global.avcodec.av_packet_side_data_get;
+import static org.bytedeco.ffmpeg.global.avutil.av_malloc;
+import static org.bytedeco.ffmpeg.global.avutil.av_mallocz;
+
 import static dev.pestream.ingest.Codecs.check;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_FLAG_GLOBAL_HEADER;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_alloc;
@@ -29,6 +34,9 @@ import static org.bytedeco.ffmpeg.global.swscale.sws_free_context;
 import static org.bytedeco.ffmpeg.global.swscale.sws_scale_frame;
 
 import java.io.IOException;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.ffmpeg.avcodec.AVPacketSideData;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -218,12 +226,34 @@ final class VideoReencoder implements AutoCloseable {
     enc.gop_size(100_000); // one keyframe per chunk: the first frame of a fresh encoder
     enc.max_b_frames(0);
     enc.flags(enc.flags() | AV_CODEC_FLAG_GLOBAL_HEADER); // Matroska wants SPS/PPS as extradata
+    keepDisplayMatrix(enc);
     int ret = avcodec_open2(enc, codec, (org.bytedeco.ffmpeg.avutil.AVDictionary) null);
     if (ret < 0) {
       avcodec_free_context(enc);
       check(ret, "opening the " + codec.name().getString() + " encoder");
     }
     return enc;
+  }
+
+  /**
+   * Gives the encoder the source's display matrix (a phone's portrait video), which the muxer
+   * writes (Matroska as its projection pose) and the job's decoder honours. Set before the
+   * encoder opens, in FFmpeg's memory: the encoder may add its own side data, and frees them all.
+   */
+  private void keepDisplayMatrix(AVCodecContext enc) {
+    AVPacketSideData source = av_packet_side_data_get(
+        stream.codecpar().coded_side_data(), stream.codecpar().nb_coded_side_data(), AV_PKT_DATA_DISPLAYMATRIX);
+    if (source == null || source.isNull()) {
+      return;
+    }
+    int size = (int) source.size();
+    AVPacketSideData copy = new AVPacketSideData(av_mallocz(Pointer.sizeof(AVPacketSideData.class)));
+    BytePointer data = new BytePointer(av_malloc(size)).capacity(size);
+    byte[] matrix = new byte[size];
+    source.data().capacity(size).get(matrix);
+    data.put(matrix);
+    copy.data(data).size(size).type(AV_PKT_DATA_DISPLAYMATRIX);
+    enc.coded_side_data(copy).nb_coded_side_data(1);
   }
 
   @Override

@@ -28,6 +28,7 @@ import dev.pestream.jobs.demo.DemoSamples;
 import dev.pestream.jobs.demo.JsonReport;
 import dev.pestream.jobs.demo.OutputWatcher;
 import dev.pestream.ingest.ChunkPublisher;
+import dev.pestream.ingest.DurationConverter;
 import dev.pestream.ingest.ChunkingSettings;
 import dev.pestream.ingest.Ingest;
 import dev.pestream.ingest.IngestProgress;
@@ -43,6 +44,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -51,6 +53,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import dev.pestream.connectors.deadletter.DeadLetters;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -69,9 +73,25 @@ import picocli.CommandLine.Option;
     description = "Run the perception pipeline end to end on this machine: embedded Kafka broker, local Flink"
         + " MiniCluster, sample clips (or --input files), an example alert rule and tag vocabulary.")
 public final class DemoCommand implements Callable<Integer> {
-  @Option(names = "--input", paramLabel = "FILE", arity = "1..*",
-      description = "Media files to ingest instead of the generated samples; one stream per file, stream id = file name.")
-  List<Path> inputs;
+  private static final String STDIN = "-";
+  /** How long a network source may take to accept a connection in the check before start-up. */
+  private static final Duration REACH_TIMEOUT = Duration.ofSeconds(5);
+  /**
+   * Reconnect attempts in a row that deliver nothing before the demo counts a live source as
+   * ended (0.5 s doubling: about 15 s after it went away).
+   */
+  private static final int LIVE_MAX_RECONNECTS = 5;
+
+  @Option(names = "--input", paramLabel = "SOURCE", arity = "1..*",
+      description = "Media to ingest instead of the generated samples, one stream each: files (stream id = file name),"
+          + " rtsp://, http(s):// (HLS too), srt:// URLs, or - for standard input. Live sources run until they end"
+          + " (reconnected, given up after " + LIVE_MAX_RECONNECTS + " attempts in a row that deliver nothing), Ctrl-C"
+          + " or --duration.")
+  List<String> inputs;
+
+  @Option(names = "--duration", paramLabel = "DURATION", converter = DurationConverter.class,
+      description = "Stop ingesting after this long, e.g. 30s or 2m (default: until the inputs end, or Ctrl-C).")
+  Duration duration;
 
   @Option(names = "--prompt", paramLabel = "TEXT",
       description = "A sound-event prompt scored on every stream (repeatable). Default: beep, hum.")
@@ -144,8 +164,18 @@ public final class DemoCommand implements Callable<Integer> {
 
   /** Everything the user passed is checked before the broker starts: a mistake costs no start-up. */
   private void checkArguments() {
-    for (Path input : inputs == null ? List.<Path>of() : inputs) {
-      checkMedia(input);
+    for (String input : inputs()) {
+      if (SourceProbe.isLocalFile(input)) {
+        checkMedia(Path.of(input));
+      } else if (!STDIN.equals(input)) {
+        checkReachable(input);
+      }
+    }
+    if (inputs().stream().filter(STDIN::equals).count() > 1) {
+      throw new CliError(ExitCode.USAGE, "standard input (-) can be read only once", "pass - at most once to --input");
+    }
+    if (duration != null && (duration.isNegative() || duration.isZero())) {
+      throw new CliError(ExitCode.USAGE, "--duration must be positive, got " + duration, "e.g. --duration 30s");
     }
     if (models != null) {
       Preflight.bundle(models);
@@ -163,7 +193,22 @@ public final class DemoCommand implements Callable<Integer> {
     }
   }
 
+  private List<String> inputs() {
+    return inputs == null ? List.of() : inputs;
+  }
+
+  /** Any network URL or stdin among the inputs: the job runs unbounded and ingests as the media arrives. */
+  private boolean liveInputs() {
+    return inputs().stream().anyMatch(i -> !SourceProbe.isLocalFile(i));
+  }
+
   private int run(Path bundle, Path work, AtomicBoolean stop) throws Exception {
+    boolean streaming = follow || liveInputs();
+    // --duration counts from the start of ingestion, not of the broker and the job
+    AtomicLong ingestStart = new AtomicLong(Long.MAX_VALUE);
+    BooleanSupplier stopIngest = () -> stop.get()
+        || duration != null && ingestStart.get() != Long.MAX_VALUE && System.nanoTime() - ingestStart.get() > duration.toNanos();
+    List<String> ingestErrors = Collections.synchronizedList(new ArrayList<>());
     System.out.println("Starting a Kafka broker (KRaft) ...");
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start();
         SchemaRegistryServer registry = registryIfAsked()) {
@@ -180,20 +225,21 @@ public final class DemoCommand implements Callable<Integer> {
       System.out.println("Alert rule: 'beep-alarm' fires when \"beep\" is heard (threshold 0.5, cooldown 5 s).");
       System.out.println("Tag vocabulary: " + String.join(", ", vocabulary().getTags()));
 
-      List<Path> files = new ArrayList<>();
-      if (inputs != null && !inputs.isEmpty()) {
-        files.addAll(inputs);
+      List<String> sources = new ArrayList<>();
+      if (!inputs().isEmpty()) {
+        sources.addAll(inputs());
       } else {
         for (DemoSamples.Clip clip : DemoSamples.defaultClips()) {
-          files.add(DemoSamples.write(clip, work));
+          sources.add(DemoSamples.write(clip, work).toString());
           System.out.println("Sample stream " + clip.describe());
         }
       }
       PerceptionSettings settings = PerceptionSettings.from(config, bundle);
       List<Thread> ingesters = new ArrayList<>();
-      if (!follow) {
-        for (Path file : files) {
-          ingest(config, file, stop); // bounded run: the job reads what is in Kafka when it starts
+      if (!streaming) {
+        ingestStart.set(System.nanoTime());
+        for (String source : sources) {
+          ingest(config, source, stopIngest); // bounded run: the job reads what is in Kafka when it starts
         }
       }
       StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, LocalFlink.loopbackOnly(config.flinkSettings()));
@@ -201,16 +247,21 @@ public final class DemoCommand implements Callable<Integer> {
       new PerceptionJob(settings).build(env, KafkaEndpoints.inputs(config), KafkaEndpoints.outputs(config));
       JobClient job = env.executeAsync("pestream demo");
       System.out.println("Perception job running on a local Flink MiniCluster (parallelism 2). Live results"
-          + (follow ? ":" : " (all input was ingested before the job started, so alert delays include its start-up):"));
-      if (follow) {
-        for (Path file : files) {
+          + (streaming ? ":" : " (all input was ingested before the job started, so alert delays include its start-up):"));
+      if (streaming) {
+        ingestStart.set(System.nanoTime());
+        for (String source : sources) {
           Thread t = new Thread(() -> {
             try {
-              ingest(config, file, stop);
+              ingest(config, source, stopIngest);
+            } catch (SourceException e) {
+              if (!stopIngest.getAsBoolean()) { // a stop interrupts a connection being opened: not an error
+                ingestErrors.add(e.getMessage());
+              }
             } catch (Exception e) {
-              System.out.println("  ! ingest of " + file + " failed: " + e.getMessage());
+              ingestErrors.add("ingest of " + SourceProbe.redact(source) + " failed: " + e.getMessage());
             }
-          }, "ingest-" + file.getFileName());
+          }, "ingest-" + streamIdOf(source));
           t.start();
           ingesters.add(t);
         }
@@ -219,14 +270,21 @@ public final class DemoCommand implements Callable<Integer> {
       CompletableFuture<JobExecutionResult> result = job.getJobExecutionResult();
       try (OutputWatcher watcher = new OutputWatcher(broker.bootstrapServers(), config.kafkaClientProperties(),
           topics(config), System.out, RecordFormat.from(config.flink()))) {
+        boolean inputsEnded = false;
         while (!stop.get() && !result.isDone()) {
           watcher.poll(Duration.ofMillis(500));
+          // live inputs end the demo when they end (or at --duration); --follow alone waits for Ctrl-C
+          if (streaming && (!follow || duration != null) && ingesters.stream().noneMatch(Thread::isAlive)) {
+            inputsEnded = true;
+            settle(watcher, config.get(PerceptionOptions.IDLE_TIMEOUT));
+            break;
+          }
         }
         boolean interrupted = !result.isDone();
-        if (!interrupted) {
+        if (!interrupted || inputsEnded) {
           watcher.drain(Duration.ofSeconds(2));
         }
-        String failure = interrupted ? null : failure(result);
+        String failure = result.isDone() ? failure(result) : null;
         watcher.printSummary();
         if (settings.contractBundle()) {
           System.out.println("These results come from the CONTRACT bundle (engineered answers, not Perception Encoder"
@@ -240,7 +298,7 @@ public final class DemoCommand implements Callable<Integer> {
           // Ctrl-C: the JVM is shutting down; give the job a moment to stop, no more
           job.cancel().get(5, TimeUnit.SECONDS);
         }
-        if (!follow && failure != null) {
+        if (!streaming && failure != null) {
           System.out.println("The job failed: " + failure);
           return 1;
         }
@@ -248,6 +306,9 @@ public final class DemoCommand implements Callable<Integer> {
       for (Thread t : ingesters) {
         t.interrupt();
       }
+    }
+    if (!ingestErrors.isEmpty()) {
+      throw new CliError(ExitCode.INPUT, String.join("; ", ingestErrors), "check the URL and that the source is running");
     }
     return 0;
   }
@@ -260,6 +321,17 @@ public final class DemoCommand implements Callable<Integer> {
     return SchemaRegistryServer.start();
   }
 
+  /**
+   * After the inputs ended: the job closes a stream's open windows and spans once it has been
+   * idle for {@code idleTimeout} (processing time), and commits them at the next checkpoint.
+   */
+  private static void settle(OutputWatcher watcher, Duration idleTimeout) {
+    long until = System.nanoTime() + idleTimeout.plusSeconds(3).toNanos();
+    while (System.nanoTime() < until) {
+      watcher.poll(Duration.ofMillis(500));
+    }
+  }
+
   private JobConfig config(String bootstrap, URI blobs, SchemaRegistryServer registry) {
     Map<String, String> s = new LinkedHashMap<>();
     if (registry != null) {
@@ -269,10 +341,12 @@ public final class DemoCommand implements Callable<Integer> {
     s.put("kafka.bootstrap-servers", bootstrap);
     s.put(DecodeOptions.BLOB_ROOT.key(), blobs.toString());
     s.put("kafka.transactional-id-prefix", "pestream-demo");
-    s.put(PerceptionOptions.BOUNDED.key(), String.valueOf(!follow));
+    boolean streaming = follow || liveInputs();
+    s.put(PerceptionOptions.BOUNDED.key(), String.valueOf(!streaming));
     s.put(PerceptionOptions.CHECKPOINT_INTERVAL.key(), "1 s");
     s.put(PerceptionOptions.PROMPTS.key(), String.join(";", prompts == null || prompts.isEmpty() ? List.of("beep", "hum") : prompts));
-    s.put(PerceptionOptions.IDLE_TIMEOUT.key(), follow ? "30 s" : "0 s");
+    // live inputs: a source gone for 5 s has its windows and spans closed, so the demo can end soon after it
+    s.put(PerceptionOptions.IDLE_TIMEOUT.key(), follow ? "30 s" : streaming ? "5 s" : "0 s");
     if (plmEndpoint != null) {
       s.put(CaptionOptions.ENDPOINT.key(), plmEndpoint);
     }
@@ -282,22 +356,57 @@ public final class DemoCommand implements Callable<Integer> {
     return JobConfig.of(s);
   }
 
-  private void ingest(JobConfig config, Path file, AtomicBoolean stop) throws Exception {
-    String streamId = file.getFileName().toString().replaceFirst("\\.[^.]+$", "");
-    IngestSettings settings = IngestSettings.builder(file.toString())
+  private void ingest(JobConfig config, String source, BooleanSupplier stopIngest) throws Exception {
+    String streamId = streamIdOf(source);
+    boolean file = SourceProbe.isLocalFile(source);
+    IngestSettings settings = IngestSettings.builder(source)
         .chunking(ChunkingSettings.defaults())
-        .realtime(follow)
+        .realtime(follow && file) // live sources are paced by their own clock
+        .maxReconnects(file ? -1 : LIVE_MAX_RECONNECTS)
         .build();
+    String shown = file ? Path.of(source).getFileName().toString() : settings.sourceForDisplay();
     try (ChunkPublisher publisher = ChunkPublisher.create(config.get(
             dev.pestream.connectors.kafka.KafkaOptions.BOOTSTRAP_SERVERS), 30_000,
         config.get(PerceptionOptions.TOPIC_CHUNKS), streamId,
         new BlobStore(URI.create(config.get(DecodeOptions.BLOB_ROOT))), ChunkPublisher.DEFAULT_INLINE_MAX_BYTES, 0,
-        Map.of(ChunkPublisher.SOURCE_ATTRIBUTE, file.getFileName().toString()))) {
+        Map.of(ChunkPublisher.SOURCE_ATTRIBUTE, shown))) {
       publisher.writeIn(RecordFormat.from(config.flink()));
-      IngestSummary summary = new Ingest(settings, publisher, IngestProgress.silent(), stop::get).run();
-      System.out.printf(Locale.ROOT, "Ingested %s as stream '%s': %d chunks%n", file.getFileName(), streamId,
-          summary.chunks());
+      if (!file) {
+        System.out.println("Ingesting " + shown + " as stream '" + streamId + "' live"
+            + (duration == null ? " until it ends or Ctrl-C" : " for " + duration.toSeconds() + " s") + " ...");
+      }
+      IngestProgress progress = file ? IngestProgress.silent() : new IngestProgress(System.out, false);
+      IngestSummary summary = new Ingest(settings, publisher, progress, stopIngest).run();
+      System.out.printf(Locale.ROOT, "Ingested %s as stream '%s': %d chunks (%.1f s of media, %d reconnects, %s)%n",
+          shown, streamId, summary.chunks(), summary.mediaUs() / 1e6, summary.reconnects(),
+          summary.end().name().toLowerCase(Locale.ROOT).replace('_', ' '));
     }
+  }
+
+  /**
+   * A file's name without its extension; a URL's last path segment without extension, else its
+   * host; "stdin" for -.
+   */
+  static String streamIdOf(String source) {
+    if (STDIN.equals(source)) {
+      return "stdin";
+    }
+    if (SourceProbe.isLocalFile(source)) {
+      return Path.of(source).getFileName().toString().replaceFirst("\\.[^.]+$", "");
+    }
+    // scheme://[user@]host[:port][/path][?query]: the last path segment, else the host
+    String rest = source.replaceFirst("^[a-zA-Z][a-zA-Z0-9+.-]*://", "").replaceFirst("[?#].*$", "")
+        .replaceFirst("^[^/@]*@", "");
+    String[] parts = rest.split("/");
+    String id = parts[0].replaceFirst(":\\d*$", "");
+    for (int i = parts.length - 1; i > 0; i--) {
+      if (!parts[i].isEmpty()) {
+        id = parts[i].replaceFirst("\\.[^.]+$", "");
+        break;
+      }
+    }
+    id = id.replaceAll("[^A-Za-z0-9._-]", "_");
+    return id.isEmpty() ? "live" : id;
   }
 
   /** Why the job failed, or null if it finished (or was cancelled by Ctrl-C). */
@@ -311,7 +420,7 @@ public final class DemoCommand implements Callable<Integer> {
     } catch (java.util.concurrent.CancellationException e) {
       return null;
     } catch (ExecutionException e) {
-      return follow ? null : DeadLetters.describe(e.getCause());
+      return follow || liveInputs() ? null : DeadLetters.describe(e.getCause());
     }
   }
 
@@ -346,6 +455,15 @@ public final class DemoCommand implements Callable<Integer> {
     }
     about.put("generatedAt", Instant.now().toString());
     return about;
+  }
+
+  /** A network source answers (TCP-based URLs are connected to and closed; nothing is read). */
+  private static void checkReachable(String url) {
+    try {
+      SourceProbe.checkReachable(url, REACH_TIMEOUT);
+    } catch (SourceException e) {
+      throw new CliError(ExitCode.INPUT, e.getMessage(), "check the URL and that the source is running", e);
+    }
   }
 
   /** A media file FFmpeg can open, with an audio or a video stream the job decodes as it is. */

@@ -88,7 +88,12 @@ class CommandErrorsTest {
         expect(ExitCode.USAGE, "--plm-endpoint 'soon' is not an http(s) URL", "demo", "--plm-endpoint", "soon"),
         expect(ExitCode.USAGE, "did you mean --input?", "demo", "--inputs", media.toString()),
         expect(ExitCode.USAGE, "--wire-format: unknown wire format 'avro'", "demo", "--wire-format", "avro"),
-        expect(ExitCode.MODEL_BUNDLE, "manifest.json is missing", "demo", "--models", notBundle.toString()));
+        expect(ExitCode.MODEL_BUNDLE, "manifest.json is missing", "demo", "--models", notBundle.toString()),
+        // a live source that does not answer; its credentials stay out of the message
+        expect(ExitCode.INPUT, "cannot reach rtsp://" + UNREACHABLE + "/door: ", "demo", "--input",
+            "rtsp://admin:secret@" + UNREACHABLE + "/door"),
+        expect(ExitCode.INPUT, "unknown host no-such-camera.invalid", "demo", "--input", "http://no-such-camera.invalid/live.m3u8"),
+        expect(ExitCode.USAGE, "--duration must be positive", "demo", "--input", media.toString(), "--duration", "0s"));
     for (Result r : results) {
       assertThat(r.out()).doesNotContain("Starting a Kafka broker");
       assertThat(r.took()).isLessThan(Duration.ofSeconds(10));

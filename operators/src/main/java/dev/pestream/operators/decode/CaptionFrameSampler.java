@@ -46,6 +46,7 @@ public final class CaptionFrameSampler implements AutoCloseable {
   private final List<byte[]> jpegs = new ArrayList<>();
   private long lastSlot = Long.MIN_VALUE;
   private boolean closed;
+  private DisplayOrientation orientation = DisplayOrientation.UPRIGHT;
 
   public CaptionFrameSampler(CaptionFramePolicy policy) {
     this.policy = policy;
@@ -67,6 +68,11 @@ public final class CaptionFrameSampler implements AutoCloseable {
 
   public CaptionFramePolicy policy() {
     return policy;
+  }
+
+  /** How the pictures of the stream being decoded are turned for display (its display matrix). */
+  void orient(DisplayOrientation displayOrientation) {
+    orientation = displayOrientation;
   }
 
   /** Forgets the previous chunk's frames and slot. */
@@ -127,6 +133,14 @@ public final class CaptionFrameSampler implements AutoCloseable {
     int stride = bgr.linesize(0);
     for (int y = 0; y < s; y++) {
       bgr.data(0).position((long) y * stride).get(imageBytes, y * 3 * s, 3 * s);
+    }
+    if (orientation != DisplayOrientation.UPRIGHT) {
+      byte[] upright = imageBytes.clone();
+      for (int y = 0; y < s; y++) {
+        for (int x = 0; x < s; x++) {
+          System.arraycopy(upright, 3 * orientation.sourceIndex(x, y, s), imageBytes, 3 * (y * s + x), 3);
+        }
+      }
     }
   }
 

@@ -11,13 +11,14 @@ import static org.bytedeco.ffmpeg.global.avutil.av_opt_set_double;
 import static org.bytedeco.ffmpeg.global.swresample.swr_alloc_set_opts2;
 import static org.bytedeco.ffmpeg.global.swresample.swr_free;
 import static org.bytedeco.ffmpeg.global.swresample.swr_init;
+import static org.bytedeco.ffmpeg.global.swresample.swr_set_matrix;
 
 import org.bytedeco.ffmpeg.avutil.AVChannelLayout;
 import org.bytedeco.ffmpeg.avutil.AVFrame;
 import org.bytedeco.ffmpeg.swresample.SwrContext;
 
 /**
- * FFmpeg's resampler to mono 48 kHz float, kept across chunks: {@code swr_init} with an
+ * FFmpeg's resampler to mono 48 kHz float (the mean of the channels), kept across chunks: {@code swr_init} with an
  * unchanged input format clears the buffered samples and timestamps but reuses the filter bank,
  * whose construction would otherwise cost about a millisecond per chunk.
  *
@@ -75,6 +76,16 @@ final class MonoResampler implements AutoCloseable {
     if (ret < 0 || context.isNull()) {
       format = -1;
       throw new DecodeException(DecodeFailure.CORRUPT, "unsupported audio format: " + FfmpegErrors.describe(ret));
+    }
+    // the channel mean, as the reference downmixes (FFmpeg's own matrix sums stereo at 0.707 each)
+    int channels = layout.nb_channels();
+    double[] mean = new double[channels];
+    java.util.Arrays.fill(mean, 1.0 / channels);
+    ret = swr_set_matrix(context, mean, channels);
+    if (ret < 0) {
+      swr_free(context);
+      format = -1;
+      throw new DecodeException(DecodeFailure.CORRUPT, "cannot downmix " + channels + " channels: " + FfmpegErrors.describe(ret));
     }
     av_opt_set_double(context, "min_comp", 0.001, 0);
     av_opt_set_double(context, "min_hard_comp", 0.001, 0);

@@ -43,6 +43,7 @@ final class VideoTrackDecoder extends TrackDecoder {
   private long[] indexScratch = new long[64];
 
   private FrameRate frameRate;
+  private DisplayOrientation orientation = DisplayOrientation.UPRIGHT;
   private int decodedFrames;
   private int keptFrames;
   private long lastUs;
@@ -79,6 +80,10 @@ final class VideoTrackDecoder extends TrackDecoder {
     AVCodecParameters par = stream.codecpar();
     checkResolution(par.width(), par.height());
     super.open(stream);
+    orientation = DisplayOrientation.of(par);
+    if (captions != null) {
+      captions.orient(orientation);
+    }
     try (AVRational guess = av_guess_frame_rate(chunk.demuxer(), stream, null)) {
       if (guess.num() > 0 && guess.den() > 0) {
         frameRate = new FrameRate(guess.num(), guess.den());
@@ -154,7 +159,9 @@ final class VideoTrackDecoder extends TrackDecoder {
     }
     int stride = rgb.linesize(0);
     BytePointer pixels = rgb.data(0);
-    if (stride == row) {
+    if (orientation != DisplayOrientation.UPRIGHT) {
+      turnForDisplay(pixels, stride, offset);
+    } else if (stride == row) {
       pixels.position(0).get(rgbScratch, offset, frameBytes);
     } else {
       for (int y = 0; y < imageSize; y++) {
@@ -164,6 +171,24 @@ final class VideoTrackDecoder extends TrackDecoder {
     ptsScratch[keptFrames] = us;
     indexScratch[keptFrames] = gridIndex;
     keptFrames++;
+  }
+
+  /** Copies the scaled picture into the scratch at {@code offset}, turned as the display matrix says. */
+  private void turnForDisplay(BytePointer pixels, int stride, int offset) {
+    int s = imageSize;
+    byte[] upright = new byte[3 * s * s];
+    for (int y = 0; y < s; y++) {
+      pixels.position((long) y * stride).get(upright, y * 3 * s, 3 * s);
+    }
+    for (int y = 0; y < s; y++) {
+      for (int x = 0; x < s; x++) {
+        int from = 3 * orientation.sourceIndex(x, y, s);
+        int to = offset + 3 * (y * s + x);
+        rgbScratch[to] = upright[from];
+        rgbScratch[to + 1] = upright[from + 1];
+        rgbScratch[to + 2] = upright[from + 2];
+      }
+    }
   }
 
   /** Packed RGB24 of the kept frames to normalised planes, channels first. */

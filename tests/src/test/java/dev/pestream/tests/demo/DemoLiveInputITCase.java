@@ -1,0 +1,79 @@
+package dev.pestream.tests.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pestream.jobs.cli.PestreamCli;
+import dev.pestream.testing.kafka.KafkaClientLeakCheck;
+import dev.pestream.testing.media.SrtListener;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.StreamSupport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code pestream demo --input srt://...}: a live source demoed directly. The ffmpeg program
+ * sends a clip with a 1 kHz tone over [4, 5) s and [8, 9) s as an SRT listener; the demo ingests
+ * it live for {@code --duration 11s}, then ends on its own with exit 0 and a report whose beep
+ * spans sit at the clip's times (the listener starts the clip when the demo connects).
+ */
+@ExtendWith(KafkaClientLeakCheck.class)
+class DemoLiveInputITCase {
+  private static final long SECOND = 1_000_000;
+
+  @TempDir Path dir;
+
+  @Test
+  void aLiveSrtSourceIsDemoedDirectly() throws Exception {
+    Path clip = dir.resolve("beeps.ts");
+    ffmpeg("-f", "lavfi", "-i", "color=c=blue:s=160x120:r=25",
+        "-f", "lavfi", "-i", "aevalsrc='if(gte(t\\,4)*lt(mod(t\\,4)\\,1)\\,0.5*sin(2*PI*1000*t)\\,0)':s=48000:c=mono",
+        "-t", "30", "-c:v", "libx264", "-g", "25", "-preset", "ultrafast", "-c:a", "aac", "-f", "mpegts", clip.toString());
+    Path report = dir.resolve("report.json");
+    String printed;
+    int exit;
+    try (SrtListener srt = SrtListener.start(clip)) {
+      PrintStream original = System.out;
+      ByteArrayOutputStream captured = new ByteArrayOutputStream();
+      System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+      try {
+        exit = PestreamCli.run("demo", "--input", srt.url(), "--duration", "11s", "--prompt", "beep",
+            "--report", report.toString(), "--work-dir", dir.resolve("work").toString());
+      } finally {
+        System.setOut(original);
+      }
+      printed = captured.toString(StandardCharsets.UTF_8);
+      System.out.println(printed);
+    }
+    assertThat(exit).as(printed).isZero();
+    assertThat(printed).contains("Ingesting " + "srt://127.0.0.1").contains("live for 11 s").contains("Summary per stream");
+
+    JsonNode root = new ObjectMapper().readTree(report.toFile());
+    List<JsonNode> beeps = StreamSupport.stream(root.at("/topics/spans/records").spliterator(), false)
+        .filter(s -> s.get("state").asText().equals("CLOSED") && s.get("promptId").asText().equals("beep")).toList();
+    assertThat(beeps).as(printed).hasSize(2);
+    for (int i = 0; i < 2; i++) {
+      long start = (4 + 4L * i) * SECOND;
+      assertThat(beeps.get(i).get("streamId").asText()).isEqualTo("127.0.0.1");
+      assertThat(beeps.get(i).get("startUs").asLong()).as("beep %d", i).isBetween(start - 40_000, start + 40_000);
+      assertThat(beeps.get(i).get("endUs").get("long").asLong()).isBetween(start + SECOND - 40_000, start + SECOND + 80_000);
+    }
+  }
+
+  private void ffmpeg(String... args) throws Exception {
+    List<String> command = new java.util.ArrayList<>(List.of("ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y"));
+    command.addAll(List.of(args));
+    Path log = dir.resolve("ffmpeg.log");
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(Files.readString(log)).isZero();
+  }
+}
