@@ -13,6 +13,8 @@ import dev.pestream.jobs.run.Preflight;
 import dev.pestream.ingest.SourceProbe;
 import dev.pestream.ingest.SourceException;
 
+import dev.pestream.console.Console;
+import dev.pestream.console.ConsoleOptions;
 import dev.pestream.testing.kafka.EmbeddedKafkaBroker;
 import dev.pestream.jobs.ControlRecordFiles;
 import dev.pestream.jobs.KafkaEndpoints;
@@ -92,6 +94,13 @@ public final class DemoCommand implements Callable<Integer> {
       description = "OpenAI-compatible PLM server (/v1/chat/completions) for captions; captions are off without it.")
   String plmEndpoint;
 
+  @Option(names = "--console", description = "Serve the live console too (prints its address) and keep serving after the"
+      + " input is processed, until Ctrl-C.")
+  boolean console;
+
+  @Option(names = "--console-port", paramLabel = "N", description = "Port of the console (default 8090; 0 = any free port).")
+  int consolePort = ConsoleOptions.PORT.defaultValue();
+
   @Option(names = "--work-dir", paramLabel = "DIR", description = "Where sample clips, the bundle copy and claim-checked chunks go (default: a temp dir).")
   Path workDir;
 
@@ -126,6 +135,20 @@ public final class DemoCommand implements Callable<Integer> {
       }
     }, "demo-shutdown");
     Runtime.getRuntime().addShutdownHook(onInterrupt);
+    if (console) {
+      // serving until Ctrl-C / SIGTERM is the normal end: stop cleanly and exit 0
+      CountDownLatch signalled = StopSignals.install();
+      Thread onSignal = new Thread(() -> {
+        try {
+          signalled.await();
+          stop.set(true);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }, "demo-stop-signal");
+      onSignal.setDaemon(true);
+      onSignal.start();
+    }
     try {
       return run(bundle, work, stop);
     } finally {
@@ -160,75 +183,95 @@ public final class DemoCommand implements Callable<Integer> {
       ControlRecordFiles.publish(config, List.of(exampleRule()), List.of(vocabulary()));
       System.out.println("Alert rule: 'beep-alarm' fires when \"beep\" is heard (threshold 0.5, cooldown 5 s).");
       System.out.println("Tag vocabulary: " + String.join(", ", vocabulary().getTags()));
+      try (Console liveConsole = console ? startConsole(config, bundle, work) : null) {
+        return runJob(config, bundle, work, stop, broker, liveConsole);
+      }
+    }
+  }
 
-      List<Path> files = new ArrayList<>();
-      if (inputs != null && !inputs.isEmpty()) {
-        files.addAll(inputs);
-      } else {
-        for (DemoSamples.Clip clip : DemoSamples.defaultClips()) {
-          files.add(DemoSamples.write(clip, work));
-          System.out.println("Sample stream " + clip.describe());
-        }
+  private Console startConsole(JobConfig config, Path bundle, Path work) throws java.io.IOException {
+    Console started = ConsoleLauncher.start(ConsoleLauncher.settings(config, bundle,
+        Files.createDirectories(work.resolve("console-index"))).port(consolePort).build());
+    System.out.println("Console: " + started.url());
+    return started;
+  }
+
+  private int runJob(JobConfig config, Path bundle, Path work, AtomicBoolean stop, EmbeddedKafkaBroker broker,
+                     Console liveConsole) throws Exception {
+    List<Path> files = new ArrayList<>();
+    if (inputs != null && !inputs.isEmpty()) {
+      files.addAll(inputs);
+    } else {
+      for (DemoSamples.Clip clip : DemoSamples.defaultClips()) {
+        files.add(DemoSamples.write(clip, work));
+        System.out.println("Sample stream " + clip.describe());
       }
-      PerceptionSettings settings = PerceptionSettings.from(config, bundle);
-      List<Thread> ingesters = new ArrayList<>();
-      if (!follow) {
-        for (Path file : files) {
-          ingest(config, file, stop); // bounded run: the job reads what is in Kafka when it starts
-        }
+    }
+    PerceptionSettings settings = PerceptionSettings.from(config, bundle);
+    List<Thread> ingesters = new ArrayList<>();
+    if (!follow) {
+      for (Path file : files) {
+        ingest(config, file, stop); // bounded run: the job reads what is in Kafka when it starts
       }
-      StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, LocalFlink.loopbackOnly(config.flinkSettings()));
-      env.enableCheckpointing(config.get(PerceptionOptions.CHECKPOINT_INTERVAL).toMillis());
-      new PerceptionJob(settings).build(env, KafkaEndpoints.inputs(config), KafkaEndpoints.outputs(config));
-      JobClient job = env.executeAsync("pestream demo");
-      System.out.println("Perception job running on a local Flink MiniCluster (parallelism 2). Live results"
-          + (follow ? ":" : " (all input was ingested before the job started, so alert delays include its start-up):"));
-      if (follow) {
-        for (Path file : files) {
-          Thread t = new Thread(() -> {
-            try {
-              ingest(config, file, stop);
-            } catch (Exception e) {
-              System.out.println("  ! ingest of " + file + " failed: " + e.getMessage());
-            }
-          }, "ingest-" + file.getFileName());
-          t.start();
-          ingesters.add(t);
-        }
+    }
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, LocalFlink.loopbackOnly(config.flinkSettings()));
+    env.enableCheckpointing(config.get(PerceptionOptions.CHECKPOINT_INTERVAL).toMillis());
+    new PerceptionJob(settings).build(env, KafkaEndpoints.inputs(config), KafkaEndpoints.outputs(config));
+    JobClient job = env.executeAsync("pestream demo");
+    System.out.println("Perception job running on a local Flink MiniCluster (parallelism 2). Live results"
+        + (follow ? ":" : " (all input was ingested before the job started, so alert delays include its start-up):"));
+    if (follow) {
+      for (Path file : files) {
+        Thread t = new Thread(() -> {
+          try {
+            ingest(config, file, stop);
+          } catch (Exception e) {
+            System.out.println("  ! ingest of " + file + " failed: " + e.getMessage());
+          }
+        }, "ingest-" + file.getFileName());
+        t.start();
+        ingesters.add(t);
       }
-      // a local job's cluster shuts down with the job: follow its result, not its status
-      CompletableFuture<JobExecutionResult> result = job.getJobExecutionResult();
-      try (OutputWatcher watcher = new OutputWatcher(broker.bootstrapServers(), config.kafkaClientProperties(),
-          topics(config), System.out)) {
-        while (!stop.get() && !result.isDone()) {
-          watcher.poll(Duration.ofMillis(500));
-        }
-        boolean interrupted = !result.isDone();
-        if (!interrupted) {
-          watcher.drain(Duration.ofSeconds(2));
-        }
-        String failure = interrupted ? null : failure(result);
-        watcher.printSummary();
-        if (settings.contractBundle()) {
-          System.out.println("These results come from the CONTRACT bundle (engineered answers, not Perception Encoder"
-              + " output). Export real PE weights with models/export and pass --models DIR.");
-        }
-        if (report != null) {
-          JsonReport.write(report, about(settings, bundle), topicMap(config), watcher.records());
-          System.out.println("Report: " + report.toAbsolutePath());
-        }
-        if (interrupted) {
-          // Ctrl-C: the JVM is shutting down; give the job a moment to stop, no more
-          job.cancel().get(5, TimeUnit.SECONDS);
-        }
-        if (!follow && failure != null) {
-          System.out.println("The job failed: " + failure);
-          return 1;
-        }
+    }
+    // a local job's cluster shuts down with the job: follow its result, not its status
+    CompletableFuture<JobExecutionResult> result = job.getJobExecutionResult();
+    try (OutputWatcher watcher = new OutputWatcher(broker.bootstrapServers(), config.kafkaClientProperties(),
+        topics(config), System.out)) {
+      while (!stop.get() && !result.isDone()) {
+        watcher.poll(Duration.ofMillis(500));
       }
-      for (Thread t : ingesters) {
-        t.interrupt();
+      boolean interrupted = !result.isDone();
+      if (!interrupted) {
+        watcher.drain(Duration.ofSeconds(2));
       }
+      String failure = interrupted ? null : failure(result);
+      watcher.printSummary();
+      if (settings.contractBundle()) {
+        System.out.println("These results come from the CONTRACT bundle (engineered answers, not Perception Encoder"
+            + " output). Export real PE weights with models/export and pass --models DIR.");
+      }
+      if (report != null) {
+        JsonReport.write(report, about(settings, bundle), topicMap(config), watcher.records());
+        System.out.println("Report: " + report.toAbsolutePath());
+      }
+      if (interrupted) {
+        // Ctrl-C: the JVM is shutting down; give the job a moment to stop, no more
+        job.cancel().get(5, TimeUnit.SECONDS);
+      }
+      if (!follow && failure != null) {
+        System.out.println("The job failed: " + failure);
+        return 1;
+      }
+    }
+    if (liveConsole != null && !stop.get()) {
+      System.out.println("The console keeps serving at " + liveConsole.url() + " until Ctrl-C.");
+      while (!stop.get()) {
+        Thread.sleep(200);
+      }
+      System.out.println("Stopping the console ...");
+    }
+    for (Thread t : ingesters) {
+      t.interrupt();
     }
     return 0;
   }
