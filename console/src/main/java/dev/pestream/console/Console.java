@@ -56,6 +56,7 @@ public final class Console implements AutoCloseable {
       index = EmbeddingIndex.open(settings.indexDir(), manifest.modelId());
       ConsoleCounters counters = new ConsoleCounters();
       Timelines timelines = new Timelines();
+      timelines.seedEmbeddingCounts(index.countsByStream());
       EventHub events = new EventHub();
       control = new ControlTopicClient(settings.kafkaClient(), settings.topics().alertRules(),
           settings.topics().tagVocabularies());

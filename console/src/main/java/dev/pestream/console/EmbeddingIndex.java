@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
@@ -21,8 +22,11 @@ import org.apache.lucene.document.StringField;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.MultiTerms;
 import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.index.Term;
+import org.apache.lucene.index.Terms;
+import org.apache.lucene.index.TermsEnum;
 import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
@@ -36,6 +40,7 @@ import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.search.WildcardQuery;
 import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.util.BytesRef;
 
 /**
  * Window embeddings in an on-disk Lucene index: one HNSW vector field per modality (maximum inner
@@ -51,6 +56,7 @@ public final class EmbeddingIndex implements AutoCloseable {
   static final String END_US = "endUs";
   private static final String OFFSET_PREFIX = "kafka-offset:";
   private static final String MODEL_ID = "modelId";
+  private static final double RAM_BUFFER_MB = 128;
 
   private final FSDirectory directory;
   private final IndexWriter writer;
@@ -63,7 +69,10 @@ public final class EmbeddingIndex implements AutoCloseable {
 
   private EmbeddingIndex(Path dir, String modelId) throws IOException {
     this.directory = FSDirectory.open(dir);
-    this.writer = new IndexWriter(directory, new IndexWriterConfig().setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND));
+    // a larger buffer than Lucene's 16 MB (4,000 vectors of 1024-d) means fewer small segments to merge:
+    // every merge rebuilds the HNSW graph of what it merges
+    this.writer = new IndexWriter(directory, new IndexWriterConfig().setRAMBufferSizeMB(RAM_BUFFER_MB)
+        .setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND));
     Map<String, String> committed = committedData();
     String builtFor = committed.get(MODEL_ID);
     if (builtFor != null && !builtFor.equals(modelId)) {
@@ -195,6 +204,36 @@ public final class EmbeddingIndex implements AutoCloseable {
       try {
         for (Modality m : Modality.values()) {
           counts.put(m, searcher.count(new TermQuery(new Term(MODALITY, m.name()))));
+        }
+      } finally {
+        searchers.release(searcher);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return counts;
+  }
+
+  /** Windows indexed per stream and modality (what a restarted console shows before new ones arrive). */
+  public Map<String, Map<Modality, Integer>> countsByStream() {
+    Map<String, Map<Modality, Integer>> counts = new TreeMap<>();
+    try {
+      IndexSearcher searcher = searchers.acquire();
+      try {
+        Terms terms = MultiTerms.getTerms(searcher.getIndexReader(), STREAM);
+        if (terms == null) {
+          return counts;
+        }
+        TermsEnum streams = terms.iterator();
+        for (BytesRef id = streams.next(); id != null; id = streams.next()) {
+          Map<Modality, Integer> perModality = new LinkedHashMap<>();
+          Term stream = new Term(STREAM, BytesRef.deepCopyOf(id));
+          for (Modality m : Modality.values()) {
+            perModality.put(m, searcher.count(new BooleanQuery.Builder()
+                .add(new TermQuery(stream), BooleanClause.Occur.FILTER)
+                .add(new TermQuery(new Term(MODALITY, m.name())), BooleanClause.Occur.FILTER).build()));
+          }
+          counts.put(id.utf8ToString(), perModality);
         }
       } finally {
         searchers.release(searcher);

@@ -106,6 +106,12 @@ public final class Timelines {
     seen(state, windowEndUs);
   }
 
+  /** Starts the embedding counts from what the index already holds (a restarted console). */
+  public synchronized void seedEmbeddingCounts(Map<String, Map<Modality, Integer>> counts) {
+    counts.forEach((streamId, perModality) ->
+        perModality.forEach((m, n) -> stream(streamId).embeddings.put(m, (long) n)));
+  }
+
   /** The stream's results overlapping [fromUs, toUs] (null = open), or null for an unknown stream. */
   public synchronized Timeline timeline(String streamId, Long fromUs, Long toUs) {
     StreamState state = streams.get(streamId);
