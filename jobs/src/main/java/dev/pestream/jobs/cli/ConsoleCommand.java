@@ -56,10 +56,10 @@ public final class ConsoleCommand implements Callable<Integer> {
     JobConfig config = Preflight.setting(() -> JobConfig.load(configFile, settings()),
         "see 'pestream run --help' for the job settings");
     Preflight.bundle(bundle);
-    Preflight.broker(config);
+    BearerToken required = token == null ? null : Preflight.setting(() -> BearerToken.resolve(token), "see 'pestream console --help'");
     ConsoleSettings settings = Preflight.setting(() -> ConsoleLauncher.settings(config, bundle, indexDir())
-        .port(port).bind(bind).horizon(horizon).token(token == null ? null : BearerToken.resolve(token)).build(),
-        "see 'pestream console --help'");
+        .port(port).bind(bind).horizon(horizon).token(required).build(), "see 'pestream console --help'");
+    Preflight.broker(config);
     CountDownLatch stop = StopSignals.install();
     try (Console console = ConsoleLauncher.start(settings)) {
       System.out.println("Console: " + console.url() + "  (Ctrl-C to stop)");
