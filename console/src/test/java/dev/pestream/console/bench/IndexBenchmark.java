@@ -24,8 +24,10 @@ import org.apache.kafka.common.TopicPartition;
  * disk of the console's vector index with N 1024-d vectors (not part of CI):
  *
  * <pre>
- * mvn -o -B -q -pl console -am test-compile -DskipTests -Dfuzz.skip=true
- * mvn -o -B -q -pl console exec:exec -Dbench.args="1000000"      # N; default 200000
+ * mvn -o -B -q -pl console -am test-compile dependency:build-classpath -Dmdep.outputFile=target/bench.classpath \
+ *     -Dmdep.includeScope=test -Dfuzz.skip=true
+ * java -Xmx3g -cp console/target/test-classes:console/target/classes:$(cat console/target/bench.classpath) \
+ *     dev.pestream.console.bench.IndexBenchmark 1000000     # N; default 200000
  * </pre>
  *
  * Vectors are clustered (1,000 centres plus noise, as window embeddings of many streams are), made
