@@ -45,7 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The console on a real broker behind the perception job (MiniCluster, parallelism 2) on generated
  * clips: timelines, search, rules through the API reaching the running job, bad requests and bad
- * embeddings, and a console restarted mid-stream that holds each window exactly once.
+ * embeddings, a console restarted mid-stream that holds each window exactly once, and a wiped index rebuilt.
  */
 @ExtendWith({KafkaBrokerExtension.class, KafkaClientLeakCheck.class})
 class ConsoleITCase {
@@ -111,6 +111,17 @@ class ConsoleITCase {
       search(http);
       badRequests(http);
       rulesReachTheJob(kafka, topics, http);
+
+      // a wiped index is rebuilt from the topic: the same windows, once each
+      int before = indexed(http);
+      console.close();
+      deleteRecursively(indexDir);
+      console = Console.start(settings);
+      ConsoleHttp rebuilt = new ConsoleHttp(console.url());
+      Poll.until("the wiped index rebuilt from the topic", Duration.ofMinutes(1), () -> indexed(rebuilt), n -> n >= before);
+      Thread.sleep(500);
+      assertThat(indexed(rebuilt)).isEqualTo(before);
+      assertThat(rebuilt.ok("/api/status").at("/counters/embeddingsSkipped").asLong()).isEqualTo(2);
     } finally {
       console.close();
       job.cancel().get();
@@ -223,6 +234,12 @@ class ConsoleITCase {
     assertThat(http.ok("/api/streams/lobby/timeline").get("alerts")).hasSize(1);
     assertThat(kafka.readCommittedRecordsSoFar(topics.get("topics.alerts"), RecordCodec.of(Alert.class), Duration.ofSeconds(5)))
         .allSatisfy(a -> assertThat(a.getSpanStartUs()).isLessThan(5 * SECOND));
+  }
+
+  private static void deleteRecursively(Path dir) throws java.io.IOException {
+    try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(dir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
   }
 
   private static int indexed(ConsoleHttp http) {
