@@ -56,9 +56,7 @@ public final class IndexBenchmark {
         index.add(embedding(i, vector(centres, i)), tp, i);
         if ((i + 1) % 10_000 == 0) {
           index.commit();
-          if ((i + 1) % 100_000 == 0) {
-            System.out.printf(Locale.ROOT, "  %,d indexed, %.0f/s%n", i + 1, (i + 1) / seconds(start));
-          }
+          System.out.printf(Locale.ROOT, "  %,d indexed, %.0f/s%n", i + 1, (i + 1) / seconds(start));
         }
       }
       index.commit();
