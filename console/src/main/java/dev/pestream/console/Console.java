@@ -28,18 +28,14 @@ public final class Console implements AutoCloseable {
   private final ControlTopicClient control;
   private final Followers followers;
   private final ConsoleServer server;
-  private final ConsoleCounters counters;
-  private final Timelines timelines;
 
   private Console(Models models, EmbeddingIndex index, ControlTopicClient control, Followers followers,
-                  ConsoleServer server, ConsoleCounters counters, Timelines timelines) {
+                  ConsoleServer server) {
     this.models = models;
     this.index = index;
     this.control = control;
     this.followers = followers;
     this.server = server;
-    this.counters = counters;
-    this.timelines = timelines;
   }
 
   public static Console start(ConsoleSettings settings) {
@@ -69,7 +65,7 @@ public final class Console implements AutoCloseable {
           events, manifest), events);
       LOG.info("console serving {} (model {}, index {}, {})", server.url(), manifest.modelId(), settings.indexDir(),
           settings.token() == null ? "no token" : settings.token());
-      return new Console(models, index, control, followers, server, counters, timelines);
+      return new Console(models, index, control, followers, server);
     } catch (RuntimeException e) {
       closeQuietly(followers);
       closeQuietly(control);
@@ -84,21 +80,6 @@ public final class Console implements AutoCloseable {
     return server.url();
   }
 
-  public int port() {
-    return server.port();
-  }
-
-  public ConsoleCounters counters() {
-    return counters;
-  }
-
-  public EmbeddingIndex index() {
-    return index;
-  }
-
-  public Timelines timelines() {
-    return timelines;
-  }
 
   @Override
   public void close() {

@@ -11,14 +11,6 @@ public final class ConsoleCounters {
   final AtomicLong timelineRecords = new AtomicLong();
   final AtomicLong timelineRecordsSkipped = new AtomicLong();
 
-  public long embeddingsSkipped() {
-    return embeddingsSkipped.get();
-  }
-
-  public long embeddingsIndexed() {
-    return embeddingsIndexed.get();
-  }
-
   public Map<String, Long> snapshot() {
     Map<String, Long> m = new LinkedHashMap<>();
     m.put(ConsoleMetricNames.EMBEDDINGS_INDEXED, embeddingsIndexed.get());

@@ -20,6 +20,7 @@ import org.apache.lucene.document.LongPoint;
 import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.IndexCommit;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.MultiTerms;
@@ -32,7 +33,6 @@ import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.KnnFloatVectorQuery;
-import org.apache.lucene.search.MatchAllDocsQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.SearcherManager;
@@ -244,19 +244,6 @@ public final class EmbeddingIndex implements AutoCloseable {
     return counts;
   }
 
-  /** Number of documents searchable now. */
-  public int size() {
-    try {
-      IndexSearcher searcher = searchers.acquire();
-      try {
-        return searcher.count(new MatchAllDocsQuery());
-      } finally {
-        searchers.release(searcher);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 
   @Override
   public void close() {
@@ -291,7 +278,8 @@ public final class EmbeddingIndex implements AutoCloseable {
       if (!DirectoryReader.indexExists(directory)) {
         return Map.of();
       }
-      return DirectoryReader.listCommits(directory).get(DirectoryReader.listCommits(directory).size() - 1).getUserData();
+      List<IndexCommit> commits = DirectoryReader.listCommits(directory);
+      return commits.get(commits.size() - 1).getUserData();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
