@@ -57,6 +57,8 @@ public final class EmbeddingIndex implements AutoCloseable {
   private static final String OFFSET_PREFIX = "kafka-offset:";
   private static final String MODEL_ID = "modelId";
   private static final double RAM_BUFFER_MB = 128;
+  /** Neighbours the graph search collects at least, of which the best k are returned. */
+  private static final int MIN_CANDIDATES = 100;
 
   private final FSDirectory directory;
   private final IndexWriter writer;
@@ -175,7 +177,9 @@ public final class EmbeddingIndex implements AutoCloseable {
     if (fromUs != null) {
       filter.add(LongPoint.newRangeQuery(END_US, fromUs, Long.MAX_VALUE), BooleanClause.Occur.FILTER);
     }
-    Query knn = new KnnFloatVectorQuery(vectorField(modality), query, k, filter.build());
+    // HNSW explores more of the graph when asked for more neighbours: asking for at least
+    // MIN_CANDIDATES and keeping the best k lifts recall (0.93 -> see console/README.md at 60,000 vectors)
+    Query knn = new KnnFloatVectorQuery(vectorField(modality), query, Math.max(k, MIN_CANDIDATES), filter.build());
     try {
       IndexSearcher searcher = searchers.acquire();
       try {
