@@ -22,6 +22,8 @@ import dev.pestream.jobs.ControlRecordFiles;
 import dev.pestream.jobs.KafkaEndpoints;
 import dev.pestream.jobs.PerceptionJob;
 import dev.pestream.jobs.PerceptionSettings;
+import dev.pestream.console.Console;
+import dev.pestream.console.ConsoleOptions;
 import dev.pestream.jobs.config.JobConfig;
 import dev.pestream.jobs.config.PerceptionOptions;
 import dev.pestream.jobs.demo.DemoSamples;
@@ -121,6 +123,13 @@ public final class DemoCommand implements Callable<Integer> {
           + " registry (Confluent REST API) started next to the broker.")
   String wireFormat;
 
+  @Option(names = "--console", description = "Serve the live console too (prints its address) and keep serving after the"
+      + " input is processed, until Ctrl-C.")
+  boolean console;
+
+  @Option(names = "--console-port", paramLabel = "N", description = "Port of the console (default 8090; 0 = any free port).")
+  int consolePort = ConsoleOptions.PORT.defaultValue();
+
   @Option(names = "--work-dir", paramLabel = "DIR", description = "Where sample clips, the bundle copy and claim-checked chunks go (default: a temp dir).")
   Path workDir;
 
@@ -155,6 +164,20 @@ public final class DemoCommand implements Callable<Integer> {
       }
     }, "demo-shutdown");
     Runtime.getRuntime().addShutdownHook(onInterrupt);
+    if (console) {
+      // serving until Ctrl-C / SIGTERM is the normal end: stop cleanly and exit 0
+      CountDownLatch signalled = StopSignals.install();
+      Thread onSignal = new Thread(() -> {
+        try {
+          signalled.await();
+          stop.set(true);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }, "demo-stop-signal");
+      onSignal.setDaemon(true);
+      onSignal.start();
+    }
     try {
       return run(bundle, work, stop);
     } finally {
@@ -224,93 +247,109 @@ public final class DemoCommand implements Callable<Integer> {
       ControlRecordFiles.publish(config, List.of(exampleRule()), List.of(vocabulary()));
       System.out.println("Alert rule: 'beep-alarm' fires when \"beep\" is heard (threshold 0.5, cooldown 5 s).");
       System.out.println("Tag vocabulary: " + String.join(", ", vocabulary().getTags()));
+      try (Console liveConsole = console ? startConsole(config, bundle, work) : null) {
 
-      List<String> sources = new ArrayList<>();
-      if (!inputs().isEmpty()) {
-        sources.addAll(inputs());
-      } else {
-        for (DemoSamples.Clip clip : DemoSamples.defaultClips()) {
-          sources.add(DemoSamples.write(clip, work).toString());
-          System.out.println("Sample stream " + clip.describe());
-        }
-      }
-      PerceptionSettings settings = PerceptionSettings.from(config, bundle);
-      List<Thread> ingesters = new ArrayList<>();
-      if (!streaming) {
-        ingestStart.set(System.nanoTime());
-        for (String source : sources) {
-          ingest(config, source, stopIngest); // bounded run: the job reads what is in Kafka when it starts
-        }
-      }
-      StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, LocalFlink.loopbackOnly(config.flinkSettings()));
-      env.enableCheckpointing(config.get(PerceptionOptions.CHECKPOINT_INTERVAL).toMillis());
-      new PerceptionJob(settings).build(env, KafkaEndpoints.inputs(config), KafkaEndpoints.outputs(config));
-      JobClient job = env.executeAsync("pestream demo");
-      System.out.println("Perception job running on a local Flink MiniCluster (parallelism 2). Live results"
-          + (streaming ? ":" : " (all input was ingested before the job started, so alert delays include its start-up):"));
-      if (streaming) {
-        ingestStart.set(System.nanoTime());
-        for (String source : sources) {
-          Thread t = new Thread(() -> {
-            try {
-              ingest(config, source, stopIngest);
-            } catch (SourceException e) {
-              if (!stopIngest.getAsBoolean()) { // a stop interrupts a connection being opened: not an error
-                ingestErrors.add(e.getMessage());
-              }
-            } catch (Exception e) {
-              ingestErrors.add("ingest of " + SourceProbe.redact(source) + " failed: " + e.getMessage());
-            }
-          }, "ingest-" + streamIdOf(source));
-          t.start();
-          ingesters.add(t);
-        }
-      }
-      // a local job's cluster shuts down with the job: follow its result, not its status
-      CompletableFuture<JobExecutionResult> result = job.getJobExecutionResult();
-      try (OutputWatcher watcher = new OutputWatcher(broker.bootstrapServers(), config.kafkaClientProperties(),
-          topics(config), System.out, RecordFormat.from(config.flink()))) {
-        boolean inputsEnded = false;
-        while (!stop.get() && !result.isDone()) {
-          watcher.poll(Duration.ofMillis(500));
-          // live inputs end the demo when they end (or at --duration); --follow alone waits for Ctrl-C
-          if (streaming && (!follow || duration != null) && ingesters.stream().noneMatch(Thread::isAlive)) {
-            inputsEnded = true;
-            settle(watcher, config.get(PerceptionOptions.IDLE_TIMEOUT));
-            break;
+        List<String> sources = new ArrayList<>();
+        if (!inputs().isEmpty()) {
+          sources.addAll(inputs());
+        } else {
+          for (DemoSamples.Clip clip : DemoSamples.defaultClips()) {
+            sources.add(DemoSamples.write(clip, work).toString());
+            System.out.println("Sample stream " + clip.describe());
           }
         }
-        boolean interrupted = !result.isDone();
-        if (!interrupted || inputsEnded) {
-          watcher.drain(Duration.ofSeconds(2));
+        PerceptionSettings settings = PerceptionSettings.from(config, bundle);
+        List<Thread> ingesters = new ArrayList<>();
+        if (!streaming) {
+          ingestStart.set(System.nanoTime());
+          for (String source : sources) {
+            ingest(config, source, stopIngest); // bounded run: the job reads what is in Kafka when it starts
+          }
         }
-        String failure = result.isDone() ? failure(result) : null;
-        watcher.printSummary();
-        if (settings.contractBundle()) {
-          System.out.println("These results come from the CONTRACT bundle (engineered answers, not Perception Encoder"
-              + " output). Export real PE weights with models/export and pass --models DIR.");
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, LocalFlink.loopbackOnly(config.flinkSettings()));
+        env.enableCheckpointing(config.get(PerceptionOptions.CHECKPOINT_INTERVAL).toMillis());
+        new PerceptionJob(settings).build(env, KafkaEndpoints.inputs(config), KafkaEndpoints.outputs(config));
+        JobClient job = env.executeAsync("pestream demo");
+        System.out.println("Perception job running on a local Flink MiniCluster (parallelism 2). Live results"
+            + (streaming ? ":" : " (all input was ingested before the job started, so alert delays include its start-up):"));
+        if (streaming) {
+          ingestStart.set(System.nanoTime());
+          for (String source : sources) {
+            Thread t = new Thread(() -> {
+              try {
+                ingest(config, source, stopIngest);
+              } catch (SourceException e) {
+                if (!stopIngest.getAsBoolean()) { // a stop interrupts a connection being opened: not an error
+                  ingestErrors.add(e.getMessage());
+                }
+              } catch (Exception e) {
+                ingestErrors.add("ingest of " + SourceProbe.redact(source) + " failed: " + e.getMessage());
+              }
+            }, "ingest-" + streamIdOf(source));
+            t.start();
+            ingesters.add(t);
+          }
         }
-        if (report != null) {
-          JsonReport.write(report, about(settings, bundle), topicMap(config), watcher.records());
-          System.out.println("Report: " + report.toAbsolutePath());
+        // a local job's cluster shuts down with the job: follow its result, not its status
+        CompletableFuture<JobExecutionResult> result = job.getJobExecutionResult();
+        try (OutputWatcher watcher = new OutputWatcher(broker.bootstrapServers(), config.kafkaClientProperties(),
+            topics(config), System.out, RecordFormat.from(config.flink()))) {
+          boolean inputsEnded = false;
+          while (!stop.get() && !result.isDone()) {
+            watcher.poll(Duration.ofMillis(500));
+            // live inputs end the demo when they end (or at --duration); --follow alone waits for Ctrl-C
+            if (streaming && (!follow || duration != null) && ingesters.stream().noneMatch(Thread::isAlive)) {
+              inputsEnded = true;
+              settle(watcher, config.get(PerceptionOptions.IDLE_TIMEOUT));
+              break;
+            }
+          }
+          boolean interrupted = !result.isDone();
+          if (!interrupted || inputsEnded) {
+            watcher.drain(Duration.ofSeconds(2));
+          }
+          String failure = result.isDone() ? failure(result) : null;
+          watcher.printSummary();
+          if (settings.contractBundle()) {
+            System.out.println("These results come from the CONTRACT bundle (engineered answers, not Perception Encoder"
+                + " output). Export real PE weights with models/export and pass --models DIR.");
+          }
+          if (report != null) {
+            JsonReport.write(report, about(settings, bundle), topicMap(config), watcher.records());
+            System.out.println("Report: " + report.toAbsolutePath());
+          }
+          if (interrupted) {
+            // Ctrl-C: the JVM is shutting down; give the job a moment to stop, no more
+            job.cancel().get(5, TimeUnit.SECONDS);
+          }
+          if (!streaming && failure != null) {
+            System.out.println("The job failed: " + failure);
+            return 1;
+          }
         }
-        if (interrupted) {
-          // Ctrl-C: the JVM is shutting down; give the job a moment to stop, no more
-          job.cancel().get(5, TimeUnit.SECONDS);
+        if (liveConsole != null && !stop.get()) {
+          System.out.println("The console keeps serving at " + liveConsole.url() + " until Ctrl-C.");
+          while (!stop.get()) {
+            Thread.sleep(200);
+          }
+          System.out.println("Stopping the console ...");
         }
-        if (!streaming && failure != null) {
-          System.out.println("The job failed: " + failure);
-          return 1;
+        for (Thread t : ingesters) {
+          t.interrupt();
         }
-      }
-      for (Thread t : ingesters) {
-        t.interrupt();
       }
     }
     if (!ingestErrors.isEmpty()) {
       throw new CliError(ExitCode.INPUT, String.join("; ", ingestErrors), "check the URL and that the source is running");
     }
     return 0;
+  }
+
+  private Console startConsole(JobConfig config, Path bundle, Path work) throws java.io.IOException {
+    Console started = ConsoleLauncher.start(ConsoleLauncher.settings(config, bundle,
+        Files.createDirectories(work.resolve("console-index"))).port(consolePort).build());
+    System.out.println("Console: " + started.url());
+    return started;
   }
 
   private SchemaRegistryServer registryIfAsked() {

@@ -9,14 +9,15 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
-/** The {@code pestream} command line: {@code ingest}, {@code run}, {@code demo}. */
+/** The {@code pestream} command line: {@code ingest}, {@code run}, {@code demo}, {@code console}, {@code rules}. */
 @Command(
     name = "pestream",
     mixinStandardHelpOptions = true,
     version = "pestream 0.1.0",
     description = "PE Stream: real-time perception over media streams (Flink + Kafka + Perception Encoder).",
     exitCodeListHeading = "%nExit codes (every command):%n",
-    subcommands = {IngestCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {IngestCommand.class, DemoCommand.class, ConsoleCommand.class, RulesCommand.class,
+        CommandLine.HelpCommand.class})
 public class PestreamCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -41,7 +42,7 @@ public class PestreamCli implements Runnable {
     ErrorHandler errors = new ErrorHandler(() -> top.verbose);
     cli.setExecutionExceptionHandler(errors).setParameterExceptionHandler(errors);
     cli.getCommandSpec().usageMessage().exitCodeList(ExitCode.helpList());
-    for (String command : new String[] {"run", "demo"}) {
+    for (String command : new String[] {"run", "demo", "console", "rules"}) {
       cli.getSubcommands().get(command).getCommandSpec().usageMessage()
           .exitCodeListHeading("%nExit codes:%n").exitCodeList(ExitCode.helpList());
     }

@@ -119,6 +119,21 @@ class CommandErrorsTest {
     }
   }
 
+  @Test
+  void consoleAndRules() {
+    String models = bundle.toString();
+    expect(ExitCode.MODEL_BUNDLE, "manifest.json is missing", "console", "--models", notBundle.toString());
+    expect(ExitCode.USAGE, "env:NAME or file:PATH", "console", "--models", models, "--token", "hunter2", "--bootstrap", UNREACHABLE);
+    expect(ExitCode.USAGE, "not a TCP port", "console", "--models", models, "--port", "70000", "--bootstrap", UNREACHABLE);
+    expect(ExitCode.KAFKA, "cannot reach Kafka at " + UNREACHABLE, "console", "--models", models, "--bootstrap", UNREACHABLE);
+    expect(ExitCode.USAGE, "threshold 1.5 is outside (0, 1)", "rules", "put", "r", "--prompt", "beep", "--threshold", "1.5",
+        "--bootstrap", UNREACHABLE);
+    expect(ExitCode.USAGE, "streamSelector must be a glob", "rules", "put", "r", "--prompt", "beep", "--streams", "",
+        "--bootstrap", UNREACHABLE);
+    expect(ExitCode.KAFKA, "cannot reach Kafka at " + UNREACHABLE, "rules", "list", "--bootstrap", UNREACHABLE);
+    expect(ExitCode.USAGE, "missing subcommand", "rules");
+  }
+
   private static String[] with(String command, String source, String[] options, String... more) {
     List<String> args = new ArrayList<>(List.of(command, source));
     args.addAll(List.of(options));

@@ -23,7 +23,12 @@ public record HeadSpec(String graph, String output, double logitScale, double lo
   }
 
   public double probability(float[] embedding, float[] textEmbedding) {
-    return 1.0 / (1.0 + Math.exp(-logit(embedding, textEmbedding)));
+    return probabilityOfDot(dot(embedding, textEmbedding));
+  }
+
+  /** The probability for an already computed {@code dot(embedding, textEmbedding)} (e.g. from a vector index). */
+  public double probabilityOfDot(double dot) {
+    return 1.0 / (1.0 + Math.exp(-(dot * logitScale + logitBias)));
   }
 
   static double dot(float[] a, float[] b) {

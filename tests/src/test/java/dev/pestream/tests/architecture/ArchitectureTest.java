@@ -33,6 +33,7 @@ class ArchitectureTest {
   private static final String INGEST = "dev.pestream.ingest..";
   private static final String JOBS = "dev.pestream.jobs..";
   private static final String TESTING = "dev.pestream.testing..";
+  private static final String CONSOLE = "dev.pestream.console..";
   /** What the operators may use of connectors: blob reading, dead letters, record type information, the PLM client. */
   private static final String[] CONNECTORS_FOR_OPERATORS = {
       "dev.pestream.connectors.blob..", "dev.pestream.connectors.deadletter..",
@@ -53,7 +54,7 @@ class ArchitectureTest {
 
   @Test
   void everyModuleIsImported() {
-    for (String pkg : List.of("schemas", "models", "media", "connectors", "operators", "ingest", "jobs", "testing")) {
+    for (String pkg : List.of("schemas", "models", "media", "connectors", "operators", "ingest", "jobs", "testing", "console")) {
       assertThat(main.containPackage("dev.pestream." + pkg)).as(pkg).isTrue();
     }
     assertThat(main.stream().filter(c -> c.getPackageName().contains(".tests.") || c.getSimpleName().endsWith("Test")))
@@ -84,7 +85,12 @@ class ArchitectureTest {
 
   @Test
   void jobsDependOnTheModulesBelowThem() {
-    check(only(JOBS, JOBS, OPERATORS, CONNECTORS, MODELS, SCHEMAS, MEDIA, INGEST, TESTING));
+    check(only(JOBS, JOBS, OPERATORS, CONNECTORS, MODELS, SCHEMAS, MEDIA, INGEST, TESTING, CONSOLE));
+  }
+
+  @Test
+  void theConsoleUsesModelsSchemasAndTheRuleChecksOfOperators() {
+    check(only(CONSOLE, CONSOLE, MODELS, SCHEMAS, "dev.pestream.operators.alerts.."));
   }
 
   @Test
@@ -92,7 +98,7 @@ class ArchitectureTest {
     // What runs on a cluster (the graph, its settings, the run command and the jar's launcher) must
     // not reach the ingest client or the embedded broker: neither is in the job jar.
     check(noClasses().that().resideInAnyPackage("dev.pestream.jobs", "dev.pestream.jobs.config", "dev.pestream.jobs.run..")
-        .should().dependOnClassesThat().resideInAnyPackage(INGEST, TESTING, "dev.pestream.jobs.cli..", "dev.pestream.jobs.demo.."));
+        .should().dependOnClassesThat().resideInAnyPackage(INGEST, TESTING, CONSOLE, "dev.pestream.jobs.cli..", "dev.pestream.jobs.demo.."));
   }
 
   @Test

@@ -1,0 +1,249 @@
+package dev.pestream.console;
+
+import dev.pestream.schemas.Alert;
+import dev.pestream.schemas.Caption;
+import dev.pestream.schemas.Embedding;
+import dev.pestream.schemas.EventSpan;
+import dev.pestream.schemas.TagEvent;
+import dev.pestream.schemas.codec.RecordCodec;
+import dev.pestream.schemas.codec.RecordDecodingException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The two threads that follow the job's output topics (read_committed, so only what the job
+ * committed): one feeds the embedding index and resumes where the index's last commit ends, the
+ * other feeds the timelines and the live events, starting a horizon back in Kafka record time.
+ * Consumers are assigned partitions (no group): the console's position lives in the index.
+ */
+public final class Followers implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Followers.class);
+  private static final Duration POLL = Duration.ofMillis(100);
+  private static final Duration META_TIMEOUT = Duration.ofSeconds(60);
+
+  private final Properties client;
+  private final ConsoleTopics topics;
+  private final EmbeddingIndex index;
+  private final EmbeddingCheck check;
+  private final Timelines timelines;
+  private final EventHub events;
+  private final ConsoleCounters counters;
+  private final Duration horizon;
+  private final Duration commitInterval;
+  private final List<KafkaConsumer<byte[], byte[]>> consumers = new ArrayList<>();
+  private final List<Thread> threads = new ArrayList<>();
+  private volatile boolean running = true;
+
+  public Followers(Properties client, ConsoleTopics topics, EmbeddingIndex index, EmbeddingCheck check,
+                   Timelines timelines, EventHub events, ConsoleCounters counters, Duration horizon,
+                   Duration commitInterval) {
+    this.client = client;
+    this.topics = topics;
+    this.index = index;
+    this.check = check;
+    this.timelines = timelines;
+    this.events = events;
+    this.counters = counters;
+    this.horizon = horizon;
+    this.commitInterval = commitInterval;
+  }
+
+  /** Assigns and positions both consumers (fails here if Kafka is unreachable), then starts the threads. */
+  public void start() {
+    KafkaConsumer<byte[], byte[]> embeddings = consumer();
+    List<TopicPartition> embeddingPartitions = partitions(embeddings, List.of(topics.embeddings()));
+    embeddings.assign(embeddingPartitions);
+    Map<TopicPartition, Long> committed = index.committedOffsets();
+    for (TopicPartition tp : embeddingPartitions) {
+      Long offset = committed.get(tp);
+      if (offset == null) {
+        embeddings.seekToBeginning(List.of(tp));
+      } else {
+        embeddings.seek(tp, offset);
+      }
+    }
+    KafkaConsumer<byte[], byte[]> results = consumer();
+    List<TopicPartition> resultPartitions = partitions(results, topics.timelineTopics());
+    results.assign(resultPartitions);
+    Map<TopicPartition, Long> since = new HashMap<>();
+    long sinceMs = Instant.now().minus(horizon).toEpochMilli();
+    resultPartitions.forEach(tp -> since.put(tp, sinceMs));
+    Map<TopicPartition, OffsetAndTimestamp> starts = results.offsetsForTimes(since, META_TIMEOUT);
+    Map<TopicPartition, Long> ends = results.endOffsets(resultPartitions, META_TIMEOUT);
+    for (TopicPartition tp : resultPartitions) {
+      OffsetAndTimestamp start = starts.get(tp);
+      results.seek(tp, start == null ? ends.get(tp) : start.offset());
+    }
+    thread("console-index", () -> followEmbeddings(embeddings));
+    thread("console-timelines", () -> followResults(results));
+  }
+
+  private void followEmbeddings(KafkaConsumer<byte[], byte[]> consumer) {
+    RecordCodec<Embedding> codec = RecordCodec.of(Embedding.class);
+    long lastCommit = System.nanoTime();
+    boolean uncommitted = false;
+    try {
+      while (running) {
+        ConsumerRecords<byte[], byte[]> batch = consumer.poll(POLL);
+        Map<String, Long> progress = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : batch) {
+          TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+          Embedding e = decode(codec, r);
+          String problem = e == null ? "not a readable Embedding record" : check.problemWith(e).orElse(null);
+          if (problem != null) {
+            counters.embeddingsSkipped.incrementAndGet();
+            LOG.warn("skipping the embedding at {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), problem);
+            index.advance(tp, r.offset() + 1);
+          } else {
+            index.add(e, tp, r.offset());
+            counters.embeddingsIndexed.incrementAndGet();
+            timelines.countEmbedding(e.getStreamId(), e.getModality(), e.getWindowEndUs());
+            progress.merge(e.getStreamId(), e.getWindowEndUs(), Math::max);
+          }
+          uncommitted = true;
+        }
+        // a transaction marker or an aborted batch also moves the position: cover it too
+        for (TopicPartition tp : consumer.assignment()) {
+          index.advance(tp, consumer.position(tp));
+        }
+        if (!batch.isEmpty()) {
+          index.refresh();
+        }
+        progress.forEach((stream, us) -> events.publish(EventHub.PROGRESS, stream, Map.of("lastResultUs", us)));
+        if (uncommitted && System.nanoTime() - lastCommit >= commitInterval.toNanos()) {
+          index.commit();
+          lastCommit = System.nanoTime();
+          uncommitted = false;
+        }
+      }
+      index.commit();
+    } catch (WakeupException e) {
+      index.commit();
+    } catch (RuntimeException e) {
+      LOG.error("the index follower stopped", e);
+    } finally {
+      consumer.close(Duration.ofSeconds(5));
+    }
+  }
+
+  private void followResults(KafkaConsumer<byte[], byte[]> consumer) {
+    RecordCodec<EventSpan> spans = RecordCodec.of(EventSpan.class);
+    RecordCodec<Alert> alerts = RecordCodec.of(Alert.class);
+    RecordCodec<TagEvent> tags = RecordCodec.of(TagEvent.class);
+    RecordCodec<Caption> captions = RecordCodec.of(Caption.class);
+    long lastExpiry = System.nanoTime();
+    try {
+      while (running) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
+          long at = r.timestamp();
+          String topic = r.topic();
+          boolean read;
+          if (topic.equals(topics.spans())) {
+            EventSpan s = decode(spans, r);
+            read = s != null && publish(EventHub.SPAN, s.getStreamId(), timelines.add(s, at));
+          } else if (topic.equals(topics.alerts())) {
+            Alert a = decode(alerts, r);
+            read = a != null && publish(EventHub.ALERT, a.getStreamId(), timelines.add(a, at));
+          } else if (topic.equals(topics.tags())) {
+            TagEvent t = decode(tags, r);
+            read = t != null && publish(EventHub.TAG, t.getStreamId(), timelines.add(t, at));
+          } else {
+            Caption c = decode(captions, r);
+            read = c != null && publish(EventHub.CAPTION, c.getStreamId(), timelines.add(c, at));
+          }
+          (read ? counters.timelineRecords : counters.timelineRecordsSkipped).incrementAndGet();
+        }
+        if (System.nanoTime() - lastExpiry > Duration.ofMinutes(1).toNanos()) {
+          timelines.expire(Instant.now().minus(horizon).toEpochMilli());
+          lastExpiry = System.nanoTime();
+        }
+      }
+    } catch (WakeupException e) {
+      // closing
+    } catch (RuntimeException e) {
+      LOG.error("the timeline follower stopped", e);
+    } finally {
+      consumer.close(Duration.ofSeconds(5));
+    }
+  }
+
+  private boolean publish(String event, String streamId, Object item) {
+    events.publish(event, streamId, item);
+    return true;
+  }
+
+  private static <T extends org.apache.avro.specific.SpecificRecordBase> T decode(RecordCodec<T> codec,
+                                                                                  ConsumerRecord<byte[], byte[]> r) {
+    if (r.value() == null) {
+      return null;
+    }
+    try {
+      return codec.decode(r.value());
+    } catch (RecordDecodingException | RuntimeException e) {
+      LOG.warn("skipping an unreadable record at {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
+      return null;
+    }
+  }
+
+  private KafkaConsumer<byte[], byte[]> consumer() {
+    Properties p = new Properties();
+    p.putAll(client);
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000");
+    KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    consumers.add(c);
+    return c;
+  }
+
+  private static List<TopicPartition> partitions(KafkaConsumer<byte[], byte[]> consumer, List<String> names) {
+    List<TopicPartition> out = new ArrayList<>();
+    for (String topic : names) {
+      var infos = consumer.partitionsFor(topic, META_TIMEOUT);
+      if (infos == null || infos.isEmpty()) {
+        throw new IllegalStateException("topic " + topic + " does not exist: start the job first (it creates its topics)"
+            + " or create them with deploy/create-topics.sh");
+      }
+      infos.forEach(i -> out.add(new TopicPartition(topic, i.partition())));
+    }
+    return out;
+  }
+
+  private void thread(String name, Runnable body) {
+    Thread t = new Thread(body, name);
+    t.setDaemon(true);
+    t.start();
+    threads.add(t);
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    consumers.forEach(KafkaConsumer::wakeup);
+    for (Thread t : threads) {
+      try {
+        t.join(10_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (threads.isEmpty()) {
+      consumers.forEach(c -> c.close(Duration.ofSeconds(1)));
+    }
+  }
+}
