@@ -9,6 +9,7 @@ import dev.pestream.operators.captions.CaptionPipeline;
 import dev.pestream.operators.decode.DecodeStage;
 import dev.pestream.operators.decode.DecodedChunk;
 import dev.pestream.operators.encode.EncodedChunk;
+import dev.pestream.operators.encode.FrameEncoderOptions;
 import dev.pestream.operators.encode.FrameEncoderStage;
 import dev.pestream.operators.faults.FaultInjectionOptions;
 import dev.pestream.operators.faults.InjectFaults;
@@ -190,8 +191,12 @@ public final class PerceptionJob {
   }
 
   private KeyedStream<EncodedChunk, String> encodeFrames(KeyedStream<DecodedChunk, String> media) {
+    // an operator of its own (not a process function): it keeps chunks in flight in the encoders
+    // while the subtask decodes the next ones (docs/architecture.md, "Pipelined inference")
+    int maxInFlight = settings.config().flink().get(FrameEncoderOptions.MAX_IN_FLIGHT);
     SingleOutputStreamOperator<EncodedChunk> encoded = media
-        .process(new FrameEncoderStage(settings.models()), TypeInformation.of(EncodedChunk.class))
+        .transform("frame-level encoders", TypeInformation.of(EncodedChunk.class),
+            new FrameEncoderStage(settings.models(), maxInFlight))
         .uid(Uids.ENCODE_FRAMES).name("frame-level encoders");
     return DataStreamUtils.reinterpretAsKeyedStream(encoded, c -> c.streamId, Types.STRING);
   }

@@ -3,6 +3,7 @@ package dev.pestream.jobs.config;
 import dev.pestream.connectors.kafka.KafkaOptions;
 import dev.pestream.operators.captions.CaptionOptions;
 import dev.pestream.operators.decode.DecodeOptions;
+import dev.pestream.operators.encode.FrameEncoderOptions;
 import dev.pestream.operators.faults.FaultInjectionOptions;
 import dev.pestream.operators.sequence.SequencerOptions;
 import java.io.IOException;
@@ -133,7 +134,7 @@ public final class JobConfig implements Serializable {
   public static List<ConfigOption<?>> documentedOptions() {
     List<ConfigOption<?>> options = new ArrayList<>();
     for (Class<?> holder : List.of(KafkaOptions.class, PerceptionOptions.class, SequencerOptions.class,
-        DecodeOptions.class, CaptionOptions.class, FaultInjectionOptions.class)) {
+        DecodeOptions.class, CaptionOptions.class, FaultInjectionOptions.class, FrameEncoderOptions.class)) {
       for (Field f : holder.getFields()) {
         if (Modifier.isStatic(f.getModifiers()) && ConfigOption.class.isAssignableFrom(f.getType())) {
           try {
