@@ -160,8 +160,8 @@ public class FrameEncoderStage extends AbstractStreamOperator<EncodedChunk>
     CompletableFuture<float[][]> features = block.map(b -> models.audioCodec().encodeAsync(b.samples())).orElse(null);
     List<CompletableFuture<float[]>> frames = new ArrayList<>();
     for (int f = 0; encodesVideo && f < chunk.frameCount(); f++) {
-      int from = chunk.frameOffset(f);
-      frames.add(models.frameEncoder().encodeAsync(Arrays.copyOfRange(chunk.pixels, from, from + chunk.frameFloats())));
+      // straight from the chunk's pixels: each decoded chunk has its own array, nobody writes it again
+      frames.add(models.frameEncoder().encodeAsync(chunk.pixels, chunk.frameOffset(f)));
     }
     if (features != null) {
       requests.add(features);
