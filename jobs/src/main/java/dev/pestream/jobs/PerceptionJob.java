@@ -106,6 +106,12 @@ public final class PerceptionJob {
       DataStream<DeadLetter> deadLetters) {}
 
   private static final Logger LOG = LoggerFactory.getLogger(PerceptionJob.class);
+  /**
+   * On the path a sound takes to an alert, records (chunks, encoded chunks) are tens of KB to
+   * megabytes: a network buffer is sent as soon as the record is written instead of its last
+   * partial buffer waiting for Flink's buffer timeout (100 ms per hop by default).
+   */
+  private static final long FLUSH_EVERY_RECORD = 0;
 
   private final PerceptionSettings settings;
 
@@ -161,7 +167,8 @@ public final class PerceptionJob {
     return env
         .fromSource(inputs.chunks(), WatermarkStrategy.noWatermarks(), "media chunks").uid(Uids.SOURCE_CHUNKS)
         .process(ParseRecords.of(RecordCodec.of(MediaChunk.class).withMaxBytes(maxRecordBytes)))
-        .uid(Uids.PARSE_CHUNKS).name("parse chunks");
+        .uid(Uids.PARSE_CHUNKS).name("parse chunks")
+        .setBufferTimeout(FLUSH_EVERY_RECORD);
   }
 
   private SingleOutputStreamOperator<MediaChunk> sequence(DataStream<MediaChunk> chunks) {
@@ -197,7 +204,8 @@ public final class PerceptionJob {
     SingleOutputStreamOperator<EncodedChunk> encoded = media
         .transform("frame-level encoders", TypeInformation.of(EncodedChunk.class),
             new FrameEncoderStage(settings.models(), maxInFlight))
-        .uid(Uids.ENCODE_FRAMES).name("frame-level encoders");
+        .uid(Uids.ENCODE_FRAMES).name("frame-level encoders")
+        .setBufferTimeout(FLUSH_EVERY_RECORD); // to the spans and alerts task
     return DataStreamUtils.reinterpretAsKeyedStream(encoded, c -> c.streamId, Types.STRING);
   }
 
