@@ -141,7 +141,13 @@ public final class PerceptionBenchmark {
       throws Exception {
     JobConfig config = config(kafka, bundleKind, opts, inFlight);
     PerceptionSettings settings = PerceptionSettings.from(config, bundle);
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, new Configuration());
+    // checkpoints to files, as in production: the per-frame feature cache of 16 streams passes the
+    // 5 MB limit of checkpoints held in the JobManager's memory
+    Configuration flink = new Configuration();
+    flink.set(org.apache.flink.configuration.CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+    flink.set(org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTS_DIRECTORY,
+        Files.createTempDirectory("pestream-bench-checkpoints-").toUri().toString());
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, flink);
     env.enableCheckpointing(checkpointMs);
     new PerceptionJob(settings).build(env, KafkaEndpoints.inputs(config), KafkaEndpoints.outputs(config));
     JobClient job = env.executeAsync("perception-benchmark");
