@@ -163,7 +163,6 @@ public final class PerceptionBenchmark {
       int chunkCount = measured.size() * measured.get(0).size();
       frameEncoder.frameEncoder().session().addListener(listener);
       long start = System.nanoTime();
-      long startWallMs = System.currentTimeMillis();
       long jobCpu = processCpuNanos();
       long brokerCpu = childProcessesCpuNanos();
       Map<Long, ThreadCpu> threadsBefore = threadCpu();
@@ -183,10 +182,7 @@ public final class PerceptionBenchmark {
       // the spans and alerts task runs beside the embeddings: the job is done when it is quiet too
       // (and a latency phase must not start behind its backlog)
       String spansTopic = config.get(dev.pestream.jobs.config.PerceptionOptions.TOPIC_SPANS);
-      long lastSpanMs = kafka.readCommitted(spansTopic, 1, Duration.ofSeconds(5), Duration.ofMinutes(10)).stream()
-          .mapToLong(ConsumerRecord::timestamp).max().orElse(0);
-      byThread.put("(spans written until, s after the first chunk)", String.format(Locale.ROOT, "%.1f",
-          (lastSpanMs - startWallMs) / 1000.0));
+      kafka.readCommitted(spansTopic, 1, Duration.ofSeconds(5), Duration.ofMinutes(10));
       List<Integer> sizes = new ArrayList<>(batchSizes);
       sizes.sort(null);
       double mean = sizes.stream().mapToInt(Integer::intValue).average().orElse(0);
