@@ -1,4 +1,4 @@
-"""Command line: `python -m pestream_export {export,fixture,bench} ...` (run from models/export with the
+"""Command line: `python -m pestream_export {export,fixture,bench,capacity} ...` (run from models/export with the
 exporter venv, see README.md)."""
 import argparse
 import os
@@ -39,6 +39,11 @@ def _fixture(args):
 def _bench(args):
     from . import bench
     bench.run(args)
+
+
+def _capacity(args):
+    from . import capacity
+    capacity.run(args)
 
 
 def _deterministic_hashing(argv):
@@ -89,6 +94,13 @@ def main(argv=None):
     bench.add_argument("--threads", type=int, default=2)
     bench.add_argument("--skip-export", action="store_true", help="reuse bundles already in --out")
     bench.set_defaults(func=_bench)
+
+    capacity = commands.add_parser("capacity", help="GPU throughput per graph (PyTorch, bf16, batch 1-64) and "
+                                   "streams per GPU per frame policy")
+    capacity.add_argument("--tiny", action="store_true", help="the tiny configs on the CPU (checks the script)")
+    capacity.add_argument("--budget-seconds", type=float, default=420,
+                          help="stop timing new batch sizes after this long")
+    capacity.set_defaults(func=_capacity)
 
     args = parser.parse_args(argv)
     args.func(args)

@@ -10,6 +10,7 @@ import dev.pestream.operators.captions.CaptionPipeline;
 import dev.pestream.operators.decode.DecodeStage;
 import dev.pestream.operators.decode.DecodedChunk;
 import dev.pestream.operators.encode.EncodedChunk;
+import dev.pestream.operators.encode.FrameEncoderOptions;
 import dev.pestream.operators.encode.FrameEncoderStage;
 import dev.pestream.operators.faults.FaultInjectionOptions;
 import dev.pestream.operators.faults.InjectFaults;
@@ -106,6 +107,12 @@ public final class PerceptionJob {
       DataStream<DeadLetter> deadLetters) {}
 
   private static final Logger LOG = LoggerFactory.getLogger(PerceptionJob.class);
+  /**
+   * On the path a sound takes to an alert, records (chunks, encoded chunks) are tens of KB to
+   * megabytes: a network buffer is sent as soon as the record is written instead of its last
+   * partial buffer waiting for Flink's buffer timeout (100 ms per hop by default).
+   */
+  private static final long FLUSH_EVERY_RECORD = 0;
 
   private final PerceptionSettings settings;
 
@@ -162,7 +169,8 @@ public final class PerceptionJob {
     return env
         .fromSource(inputs.chunks(), WatermarkStrategy.noWatermarks(), "media chunks").uid(Uids.SOURCE_CHUNKS)
         .process(ParseRecords.of(format.codec(RecordCodec.of(MediaChunk.class).withMaxBytes(maxRecordBytes))))
-        .uid(Uids.PARSE_CHUNKS).name("parse chunks");
+        .uid(Uids.PARSE_CHUNKS).name("parse chunks")
+        .setBufferTimeout(FLUSH_EVERY_RECORD);
   }
 
   private SingleOutputStreamOperator<MediaChunk> sequence(DataStream<MediaChunk> chunks) {
@@ -192,9 +200,14 @@ public final class PerceptionJob {
   }
 
   private KeyedStream<EncodedChunk, String> encodeFrames(KeyedStream<DecodedChunk, String> media) {
+    // an operator of its own (not a process function): it keeps chunks in flight in the encoders
+    // while the subtask decodes the next ones (docs/architecture.md, "Pipelined inference")
+    int maxInFlight = settings.config().flink().get(FrameEncoderOptions.MAX_IN_FLIGHT);
     SingleOutputStreamOperator<EncodedChunk> encoded = media
-        .process(new FrameEncoderStage(settings.models()), TypeInformation.of(EncodedChunk.class))
-        .uid(Uids.ENCODE_FRAMES).name("frame-level encoders");
+        .transform("frame-level encoders", TypeInformation.of(EncodedChunk.class),
+            new FrameEncoderStage(settings.models(), maxInFlight))
+        .uid(Uids.ENCODE_FRAMES).name("frame-level encoders")
+        .setBufferTimeout(FLUSH_EVERY_RECORD); // to the spans and alerts task
     return DataStreamUtils.reinterpretAsKeyedStream(encoded, c -> c.streamId, Types.STRING);
   }
 

@@ -21,8 +21,16 @@ public final class FrameEncoder extends RoleClient {
   }
 
   public CompletableFuture<float[]> encodeAsync(float[] pixelValues) {
+    return encodeAsync(pixelValues, 0);
+  }
+
+  /**
+   * Encodes the frame at element {@code offset} of {@code frames} (frames back to back, e.g. a
+   * decoded chunk's pixels) without copying it: {@code frames} must not change until the result is in.
+   */
+  public CompletableFuture<float[]> encodeAsync(float[] frames, int offset) {
     int s = video.imageSize();
-    return submit(Map.of("pixel_values", ItemTensor.floats(pixelValues, 3, s, s)))
+    return submit(Map.of("pixel_values", ItemTensor.floatSlice(frames, offset, 3, s, s)))
         .thenApply(r -> r.get("frame_features"));
   }
 

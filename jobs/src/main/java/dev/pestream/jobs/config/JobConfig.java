@@ -5,6 +5,7 @@ import dev.pestream.connectors.registry.RecordFormat;
 import dev.pestream.connectors.registry.RecordFormatOptions;
 import dev.pestream.operators.captions.CaptionOptions;
 import dev.pestream.operators.decode.DecodeOptions;
+import dev.pestream.operators.encode.FrameEncoderOptions;
 import dev.pestream.operators.faults.FaultInjectionOptions;
 import dev.pestream.operators.sequence.SequencerOptions;
 import java.io.IOException;
@@ -135,7 +136,8 @@ public final class JobConfig implements Serializable {
   public static List<ConfigOption<?>> documentedOptions() {
     List<ConfigOption<?>> options = new ArrayList<>();
     for (Class<?> holder : List.of(KafkaOptions.class, PerceptionOptions.class, SequencerOptions.class,
-        DecodeOptions.class, CaptionOptions.class, FaultInjectionOptions.class, RecordFormatOptions.class)) {
+        DecodeOptions.class, CaptionOptions.class, FaultInjectionOptions.class, FrameEncoderOptions.class,
+        RecordFormatOptions.class)) {
       for (Field f : holder.getFields()) {
         if (Modifier.isStatic(f.getModifiers()) && ConfigOption.class.isAssignableFrom(f.getType())) {
           try {

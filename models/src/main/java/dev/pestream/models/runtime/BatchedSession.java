@@ -273,7 +273,7 @@ public final class BatchedSession implements AutoCloseable {
   }
 
   private List<ItemResult> scatter(OrtSession.Result out, int batchSize) {
-    Map<String, float[]> flat = new HashMap<>();
+    Map<String, FloatBuffer> flat = new HashMap<>();
     Map<String, long[]> shapes = new HashMap<>();
     for (TensorSpec o : spec.outputs()) {
       OnnxValue value = out.get(o.name()).orElseThrow(
@@ -284,18 +284,17 @@ public final class BatchedSession implements AutoCloseable {
         throw new IllegalStateException("graph '" + graph + "' output '" + o.name() + "' has shape "
             + java.util.Arrays.toString(shape) + " for a batch of " + batchSize);
       }
-      FloatBuffer data = tensor.getFloatBuffer();
-      float[] all = new float[data.remaining()];
-      data.get(all);
-      flat.put(o.name(), all);
+      flat.put(o.name(), tensor.getFloatBuffer());
       shapes.put(o.name(), java.util.Arrays.copyOfRange(shape, 1, shape.length));
     }
     List<ItemResult> results = new ArrayList<>(batchSize);
     for (int i = 0; i < batchSize; i++) {
       Map<String, float[]> row = new HashMap<>();
-      for (Map.Entry<String, float[]> e : flat.entrySet()) {
-        int rowLength = e.getValue().length / batchSize;
-        row.put(e.getKey(), java.util.Arrays.copyOfRange(e.getValue(), i * rowLength, (i + 1) * rowLength));
+      for (Map.Entry<String, FloatBuffer> e : flat.entrySet()) {
+        int rowLength = e.getValue().remaining() / batchSize;
+        float[] values = new float[rowLength];
+        e.getValue().get(i * rowLength, values); // each row straight out of the output, no copy of the whole
+        row.put(e.getKey(), values);
       }
       results.add(new ItemResult(row, shapes, batchSize));
     }

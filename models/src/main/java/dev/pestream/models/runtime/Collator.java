@@ -114,7 +114,8 @@ final class Collator {
     }
   }
 
-  private static void put(ItemTensor item, int from, ByteBuffer buffer, int at, int length) {
+  private static void put(ItemTensor item, int fromInItem, ByteBuffer buffer, int at, int length) {
+    int from = item.offset() + fromInItem;
     switch (item.dtype()) {
       case FLOAT32 -> {
         FloatBuffer f = buffer.asFloatBuffer();

@@ -12,9 +12,15 @@ public final class ItemTensor {
   private final TensorType dtype;
   private final long[] shape;
   private final Object data;
+  /** Where the item starts in {@code data}: an item may be a slice of a larger array (no copy). */
+  private final int offset;
   private final int elements;
 
   private ItemTensor(TensorType dtype, long[] shape, Object data, int length) {
+    this(dtype, shape, data, 0, length, length);
+  }
+
+  private ItemTensor(TensorType dtype, long[] shape, Object data, int offset, int length, int available) {
     long count = 1;
     for (long d : shape) {
       if (d < 0) {
@@ -26,14 +32,31 @@ public final class ItemTensor {
       throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " holds " + count + " elements, the data has "
           + length);
     }
+    if (offset < 0 || offset + (long) length > available) {
+      throw new IllegalArgumentException("elements " + offset + ".." + (offset + (long) length) + " are outside an array of "
+          + available);
+    }
     this.dtype = dtype;
     this.shape = shape.clone();
     this.data = data;
+    this.offset = offset;
     this.elements = length;
   }
 
   public static ItemTensor floats(float[] data, long... shape) {
     return new ItemTensor(TensorType.FLOAT32, shape, data, data.length);
+  }
+
+  /**
+   * The {@code shape}-sized slice of {@code data} from element {@code offset}, without copying:
+   * {@code data} must not change until the request's result is in.
+   */
+  public static ItemTensor floatSlice(float[] data, int offset, long... shape) {
+    long count = 1;
+    for (long d : shape) {
+      count *= Math.max(0, d);
+    }
+    return new ItemTensor(TensorType.FLOAT32, shape, data, offset, (int) Math.min(count, Integer.MAX_VALUE), data.length);
   }
 
   public static ItemTensor longs(long[] data, long... shape) {
@@ -73,5 +96,9 @@ public final class ItemTensor {
 
   Object data() {
     return data;
+  }
+
+  int offset() {
+    return offset;
   }
 }

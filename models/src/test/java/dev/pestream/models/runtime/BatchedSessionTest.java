@@ -261,6 +261,22 @@ class BatchedSessionTest {
   }
 
   @Test
+  void aSliceOfALargerArrayAnswersLikeACopyOfIt() {
+    try (Models models = open("audio_codec", BatchingOptions.defaults())) {
+      BatchedSession session = models.session("audio_codec");
+      float[] two = Signals.noise(6, 0.3, 7); // 6 frames of 1920 samples
+      float[] second = java.util.Arrays.copyOfRange(two, 1920 * 3, 2 * 1920 * 3);
+      float[] copied = session.submit(Map.of("waveform", ItemTensor.floats(second, 1, second.length))).join()
+          .get("features");
+      float[] sliced = session.submit(Map.of("waveform", ItemTensor.floatSlice(two, 1920 * 3, 1, 1920 * 3))).join()
+          .get("features");
+      assertThat(sliced).containsExactly(copied);
+      assertThatThrownBy(() -> ItemTensor.floatSlice(two, 1920 * 4, 1, 1920 * 3))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("outside");
+    }
+  }
+
+  @Test
   void malformedRequestsAreRejectedAtSubmit() {
     try (Models models = open("audio_encoder", BatchingOptions.defaults())) {
       BatchedSession s = models.session("audio_encoder");

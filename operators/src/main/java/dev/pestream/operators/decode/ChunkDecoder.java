@@ -162,6 +162,14 @@ public final class ChunkDecoder implements AutoCloseable {
   }
 
   /**
+   * Video pictures decoded for the last chunk, kept or not: with {@code fps:N} or {@code
+   * uniform:K}, dropped frames no other frame references are not decoded and not counted.
+   */
+  public int lastVideoFramesDecoded() {
+    return video.decodedFrames();
+  }
+
+  /**
    * How much shorter than declared decoded media may be before the chunk counts as truncated:
    * 40 ms or 2 % of the declared duration, whichever is larger (frame and packet granularity).
    */

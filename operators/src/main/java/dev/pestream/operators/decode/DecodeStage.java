@@ -46,6 +46,8 @@ public class DecodeStage extends ProcessFunction<MediaChunk, DecodedChunk>
   public static final String METRIC_CHUNKS_DECODED = "chunksDecoded";
   public static final String METRIC_DECODE_FAILURES = "decodeFailures";
   public static final String METRIC_FRAMES_KEPT = "framesKept";
+  /** Pictures decoded (kept or not); below the stream's frame count when the policy's dropped frames are skipped. */
+  public static final String METRIC_FRAMES_DECODED = "framesDecoded";
   public static final String METRIC_AUDIO_SAMPLES = "audioSamples";
   public static final String METRIC_DECODE_MILLIS = "decodeMillis";
   /** Blob reads retried after a transient store failure (one per retry). */
@@ -70,6 +72,7 @@ public class DecodeStage extends ProcessFunction<MediaChunk, DecodedChunk>
   private transient Counter decoded;
   private transient Counter failures;
   private transient Counter framesKept;
+  private transient Counter framesDecoded;
   private transient Counter audioSamples;
   private transient Histogram decodeMillis;
 
@@ -113,6 +116,7 @@ public class DecodeStage extends ProcessFunction<MediaChunk, DecodedChunk>
     decoded = metrics.counter(METRIC_CHUNKS_DECODED);
     failures = metrics.counter(METRIC_DECODE_FAILURES);
     framesKept = metrics.counter(METRIC_FRAMES_KEPT);
+    framesDecoded = metrics.counter(METRIC_FRAMES_DECODED);
     audioSamples = metrics.counter(METRIC_AUDIO_SAMPLES);
     decodeMillis = metrics.histogram(METRIC_DECODE_MILLIS, new DescriptiveStatisticsHistogram(1000));
     jitter = new SplittableRandom();
@@ -156,6 +160,7 @@ public class DecodeStage extends ProcessFunction<MediaChunk, DecodedChunk>
       identify(media, chunk);
       decoded.inc();
       framesKept.inc(media.frameCount());
+      framesDecoded.inc(decoder.lastVideoFramesDecoded());
       audioSamples.inc(media.audio.length);
       out.collect(media);
     } catch (DecodeException e) {

@@ -3,6 +3,8 @@ package dev.pestream.operators.decode;
 import dev.pestream.media.CodecAllowList;
 import dev.pestream.media.FfmpegErrors;
 
+import static org.bytedeco.ffmpeg.global.avcodec.AVDISCARD_DEFAULT;
+import static org.bytedeco.ffmpeg.global.avcodec.AVDISCARD_NONREF;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_alloc_context3;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_find_decoder;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_free_context;
@@ -107,6 +109,15 @@ abstract class TrackDecoder implements AutoCloseable {
   void decode(AVPacket packet) throws DecodeException {
     send(packet);
     drain();
+  }
+
+  /**
+   * Whether the decoder may skip the next packets' frames if no other frame references them
+   * ({@code skip_frame = AVDISCARD_NONREF}); read by the decoder per packet, so it can change
+   * between packets. Reference frames decode as always, so every other frame stays bit-identical.
+   */
+  void skipNonReferenceFrames(boolean skip) {
+    codec.skip_frame(skip ? AVDISCARD_NONREF : AVDISCARD_DEFAULT);
   }
 
   /** Drains the decoder once the chunk has no more packets. */

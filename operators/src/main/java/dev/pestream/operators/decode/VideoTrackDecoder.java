@@ -15,6 +15,7 @@ import static org.bytedeco.ffmpeg.global.swscale.sws_scale;
 
 import java.util.Arrays;
 import org.bytedeco.ffmpeg.avcodec.AVCodecParameters;
+import org.bytedeco.ffmpeg.avcodec.AVPacket;
 import org.bytedeco.ffmpeg.avformat.AVStream;
 import org.bytedeco.ffmpeg.avutil.AVFrame;
 import org.bytedeco.ffmpeg.avutil.AVRational;
@@ -47,6 +48,10 @@ final class VideoTrackDecoder extends TrackDecoder {
   private int decodedFrames;
   private int keptFrames;
   private long lastUs;
+  /** Whether frames the policy drops may go undecoded (not with native, nor with caption frames to sample). */
+  private final boolean skipsDroppedFrames;
+  /** The latest packet sent with non-reference skipping on: its frame may never come out of the decoder. */
+  private long lastSkippableUs;
 
   VideoTrackDecoder(
       DecodeLimits limits, FramePolicy policy, VideoPreprocessing preprocessing, CaptionFramePolicy captions) {
@@ -60,6 +65,7 @@ final class VideoTrackDecoder extends TrackDecoder {
       throw new OutOfMemoryError("RGB frame buffer");
     }
     this.captions = captions == null ? null : new CaptionFrameSampler(captions);
+    this.skipsDroppedFrames = !(policy instanceof FramePolicy.Native) && captions == null;
   }
 
   @Override
@@ -69,6 +75,7 @@ final class VideoTrackDecoder extends TrackDecoder {
     decodedFrames = 0;
     keptFrames = 0;
     lastUs = Long.MIN_VALUE;
+    lastSkippableUs = Long.MIN_VALUE;
     if (captions != null) {
       captions.startChunk();
     }
@@ -94,6 +101,25 @@ final class VideoTrackDecoder extends TrackDecoder {
           DecodeFailure.UNKNOWN_FRAME_RATE,
           "frame policy " + policy.spec() + " needs the video frame rate, which FFmpeg cannot determine");
     }
+  }
+
+  /**
+   * Decode only what the policy keeps: a packet whose frame the policy drops (placed by its
+   * timestamp on the frame grid) is sent with non-reference skipping on, so a frame nothing refers
+   * to (B-frames in most H.264 / HEVC streams) is not decoded at all; reference frames are.
+   */
+  @Override
+  void decode(AVPacket packet) throws DecodeException {
+    boolean skippable = false;
+    if (skipsDroppedFrames && frameRate.isKnown() && packet.pts() != AV_NOPTS_VALUE) {
+      long us = chunk.toStreamUs(packet.pts(), stream.time_base());
+      skippable = !policy.keeps(frameRate.gridIndexOf(us), frameRate);
+      if (skippable) {
+        lastSkippableUs = Math.max(lastSkippableUs, us);
+      }
+    }
+    skipNonReferenceFrames(skippable);
+    super.decode(packet);
   }
 
   @Override
@@ -225,12 +251,18 @@ final class VideoTrackDecoder extends TrackDecoder {
     }
   }
 
+  /** Pictures the decoder produced for the last chunk (those it skipped as dropped and unreferenced not counted). */
+  int decodedFrames() {
+    return decodedFrames;
+  }
+
   /**
    * Where this chunk's video ends on the stream clock (the last picture plus one frame), or
    * {@code Long.MIN_VALUE} when no picture was decoded.
    */
   long endUs() {
-    return lastUs == Long.MIN_VALUE ? Long.MIN_VALUE : lastUs + frameDurationUs();
+    long last = Math.max(lastUs, lastSkippableUs); // a skipped last frame still covers its time
+    return last == Long.MIN_VALUE ? Long.MIN_VALUE : last + frameDurationUs();
   }
 
   @Override

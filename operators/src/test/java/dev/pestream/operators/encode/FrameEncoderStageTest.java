@@ -10,7 +10,6 @@ import java.util.Arrays;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterAll;
@@ -31,12 +30,23 @@ class FrameEncoderStageTest {
   }
 
   private static KeyedOneInputStreamOperatorTestHarness<String, DecodedChunk, EncodedChunk> harness() throws Exception {
+    return harness(FrameEncoderStage.DEFAULT_MAX_IN_FLIGHT);
+  }
+
+  private static KeyedOneInputStreamOperatorTestHarness<String, DecodedChunk, EncodedChunk> harness(int maxInFlight)
+      throws Exception {
     var h = new KeyedOneInputStreamOperatorTestHarness<>(
-        new KeyedProcessOperator<>(new FrameEncoderStage(TestModels.contract())), (DecodedChunk c) -> c.streamId,
-        Types.STRING);
+        new FrameEncoderStage(TestModels.contract(), maxInFlight), (DecodedChunk c) -> c.streamId, Types.STRING);
     h.setup(TypeInformation.of(EncodedChunk.class).createSerializer(h.getExecutionConfig().getSerializerConfig()));
     h.open();
     return h;
+  }
+
+  /** Everything in flight, as a checkpoint barrier would have it emitted. */
+  private static List<EncodedChunk> drained(KeyedOneInputStreamOperatorTestHarness<String, DecodedChunk, EncodedChunk> h)
+      throws Exception {
+    h.prepareSnapshotPreBarrier(0);
+    return h.extractOutputValues();
   }
 
   private static DecodedChunk audio(long seq, long startSample, float[] samples) {
@@ -59,7 +69,7 @@ class FrameEncoderStageTest {
       for (int i = 0; i + 1 < cuts.length; i++) {
         h.processElement(new StreamRecord<>(audio(i, cuts[i], Arrays.copyOfRange(clip, cuts[i], cuts[i + 1]))));
       }
-      List<EncodedChunk> out = h.extractOutputValues();
+      List<EncodedChunk> out = drained(h);
       long expectedFrame = 0;
       for (EncodedChunk c : out) {
         assertThat(c.firstAudioFrame).isEqualTo(expectedFrame);
@@ -81,7 +91,7 @@ class FrameEncoderStageTest {
       DecodedChunk afterGap = audio(1, 5 * 48_000, Arrays.copyOfRange(clip, 0, 48_000));
       afterGap.gapBefore = true;
       h.processElement(new StreamRecord<>(afterGap));
-      List<EncodedChunk> out = h.extractOutputValues();
+      List<EncodedChunk> out = drained(h);
       assertThat(out).hasSize(3);
       assertThat(out.get(0).audioFrameCount).isEqualTo(26); // 50000 samples = 26 whole frames
       EncodedChunk tail = out.get(1);
@@ -102,7 +112,7 @@ class FrameEncoderStageTest {
       failed.decodeFailed = true;
       h.processElement(new StreamRecord<>(failed));
       h.processElement(new StreamRecord<>(audio(2, 96_000, new float[48_000])));
-      List<EncodedChunk> out = h.extractOutputValues();
+      List<EncodedChunk> out = drained(h);
       assertThat(out).extracting(c -> c.gapBefore).containsExactly(false, true);
     }
   }
@@ -126,11 +136,94 @@ class FrameEncoderStageTest {
     System.arraycopy(pixels, 0, c.pixels, pixels.length, pixels.length);
     try (var h = harness()) {
       h.processElement(new StreamRecord<>(c));
-      EncodedChunk e = h.extractOutputValues().get(0);
+      EncodedChunk e = drained(h).get(0);
       assertThat(e.videoPtsUs).containsExactly(0, 500_000);
       assertThat(e.videoGridIndex).containsExactly(0, 1);
       assertThat(e.videoFrame(1)).containsExactly(models.frameEncoder().encode(pixels), org.assertj.core.api.Assertions.within(1e-4f));
       assertThat(e.endUs).isEqualTo(1_000_000);
+    }
+  }
+
+  private static DecodedChunk second(String stream, long seq, float[] clip) {
+    DecodedChunk c = audio(seq, seq * 48_000, Arrays.copyOfRange(clip, (int) seq * 48_000, (int) (seq + 1) * 48_000));
+    c.streamId = stream;
+    return c;
+  }
+
+  @Test
+  void chunksInFlightAreBoundedAndLeaveInArrivalOrderWithTheSameFeatures() throws Exception {
+    float[] clip = TestModels.toneWaveform(4, 0.5, 3.1);
+    List<EncodedChunk> oneAtATime;
+    try (var h = harness(0)) {
+      for (int seq = 0; seq < 4; seq++) {
+        for (String stream : List.of("a", "b")) {
+          h.processElement(new StreamRecord<>(second(stream, seq, clip)));
+          // not pipelined: each chunk is out before the operator returns
+          assertThat(h.extractOutputValues()).hasSize(2 * seq + (stream.equals("a") ? 1 : 2));
+        }
+      }
+      oneAtATime = drained(h);
+    }
+    try (var h = harness(3)) {
+      int sent = 0;
+      for (int seq = 0; seq < 4; seq++) {
+        for (String stream : List.of("a", "b")) {
+          h.processElement(new StreamRecord<>(second(stream, seq, clip)));
+          sent++;
+          assertThat(h.extractOutputValues().size()).isGreaterThanOrEqualTo(sent - 3);
+        }
+      }
+      List<EncodedChunk> pipelined = drained(h);
+      assertThat(pipelined).extracting(c -> c.streamId + c.seq)
+          .containsExactly("a0", "b0", "a1", "b1", "a2", "b2", "a3", "b3");
+      for (int i = 0; i < pipelined.size(); i++) {
+        assertThat(pipelined.get(i).firstAudioFrame).isEqualTo(oneAtATime.get(i).firstAudioFrame);
+        // other batch sizes than one chunk at a time: equal up to float rounding
+        assertThat(pipelined.get(i).audioFeatures).containsExactly(oneAtATime.get(i).audioFeatures,
+            org.assertj.core.api.Assertions.within(1e-5f));
+        assertThat(pipelined.get(i).endUs).isEqualTo(oneAtATime.get(i).endUs);
+      }
+    }
+  }
+
+  @Test
+  void aCheckpointEmitsEveryChunkInFlightAndRestoresOnlyTheFramerState() throws Exception {
+    float[] clip = TestModels.toneWaveform(5, 1.2, 4.4);
+    List<EncodedChunk> uninterrupted;
+    try (var h = harness(4)) {
+      for (int seq = 0; seq < 5; seq++) {
+        h.processElement(new StreamRecord<>(second("cam", seq, clip)));
+      }
+      uninterrupted = drained(h);
+    }
+    org.apache.flink.runtime.checkpoint.OperatorSubtaskState snapshot;
+    try (var h = harness(4)) {
+      for (int seq = 0; seq < 3; seq++) {
+        h.processElement(new StreamRecord<>(second("cam", seq, clip)));
+      }
+      h.prepareSnapshotPreBarrier(1); // what the task does before it snapshots and sends the barrier on
+      snapshot = h.snapshot(1, 1);
+      // the barrier left after all three: none of them is in the checkpoint, none is lost
+      assertThat(h.extractOutputValues()).extracting(c -> c.seq).containsExactly(0L, 1L, 2L);
+    }
+    var restored = new KeyedOneInputStreamOperatorTestHarness<>(
+        new FrameEncoderStage(TestModels.contract(), 4), (DecodedChunk c) -> c.streamId, Types.STRING);
+    try (restored) {
+      restored.setup(TypeInformation.of(EncodedChunk.class).createSerializer(
+          restored.getExecutionConfig().getSerializerConfig()));
+      restored.initializeState(snapshot);
+      restored.open();
+      for (int seq = 3; seq < 5; seq++) {
+        restored.processElement(new StreamRecord<>(second("cam", seq, clip)));
+      }
+      List<EncodedChunk> after = drained(restored);
+      assertThat(after).extracting(c -> c.seq).containsExactly(3L, 4L);
+      for (int i = 0; i < after.size(); i++) {
+        EncodedChunk expected = uninterrupted.get(3 + i);
+        assertThat(after.get(i).firstAudioFrame).isEqualTo(expected.firstAudioFrame);
+        assertThat(after.get(i).audioFeatures).containsExactly(expected.audioFeatures,
+            org.assertj.core.api.Assertions.within(1e-5f));
+      }
     }
   }
 }

@@ -80,8 +80,13 @@ public final class ClipScript {
 
   /** One-second chunk {@code seq} as a MediaChunk record. */
   public MediaChunk chunk(int seq, Path scratch) throws IOException {
-    double from = seq;
-    double to = Math.min(durationSec, seq + 1);
+    return chunk(seq, 1.0, scratch);
+  }
+
+  /** Chunk {@code seq} of {@code chunkSec} seconds, [seq·chunkSec, (seq+1)·chunkSec), as a MediaChunk record. */
+  public MediaChunk chunk(int seq, double chunkSec, Path scratch) throws IOException {
+    double from = seq * chunkSec;
+    double to = Math.min(durationSec, (seq + 1) * chunkSec);
     return MediaChunk.newBuilder()
         .setStreamId(streamId)
         .setSeq(seq)
