@@ -17,7 +17,8 @@ public enum ExitCode {
   KAFKA(IngestExitCodes.KAFKA_UNAVAILABLE, "Kafka cannot be reached or refused the records"),
   BLOB_STORE(IngestExitCodes.BLOB_STORE_FAILED, "the blob store cannot be written (ingest)"),
   SOURCE_LOST(IngestExitCodes.SOURCE_LOST, "a live source was lost and could not be reconnected (ingest)"),
-  MODEL_BUNDLE(7, "the --models folder is not a valid model bundle");
+  MODEL_BUNDLE(7, "the --models folder is not a valid model bundle (or models pull: the checkpoint cannot be exported)"),
+  MODEL_DOWNLOAD(8, "models pull: unknown model id or revision, no network, token refused, disk full");
 
   private final int code;
   private final String meaning;

@@ -1,0 +1,130 @@
+"""`pestream_export.hub pull` against a local hub (tests/local_hub.py) with the real huggingface_hub client:
+download (with a resumed partial file), fp32 + fp16 export with parity, install with the source in the manifest,
+and the one-line errors. Needs the exporter venv (torch); not part of CI:
+`.venv/bin/python -m unittest tests.test_pull` from models/export (about 3 minutes on 2 cores)."""
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+
+from local_hub import COMMIT, LocalHub
+
+from pestream_export import loading
+from test_exporter import save_checkpoint
+
+EXPORT_DIR = Path(__file__).resolve().parents[1]
+TOKEN = "hf_local_test_token"
+
+
+def run_pull(hub_endpoint: str, home: Path, *args, token_env: str | None = TOKEN):
+    env = {k: v for k, v in os.environ.items() if k not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_TOKEN")}
+    env.update({"HF_ENDPOINT": hub_endpoint, "HF_HUB_DISABLE_XET": "1", "HF_HUB_ETAG_TIMEOUT": "5",
+                "HF_HUB_DOWNLOAD_TIMEOUT": "5", "PESTREAM_TEST_TOKEN": token_env or ""})
+    return subprocess.run([sys.executable, "-m", "pestream_export.hub", "pull", *args, "--models-home", str(home)],
+                          cwd=EXPORT_DIR, env=env, capture_output=True, text=True, timeout=900)
+
+
+def error_line(result) -> str:
+    lines = [l for l in result.stderr.splitlines() if l.startswith("error: ")]
+    return lines[-1] if lines else result.stderr[-2000:]
+
+
+class PullTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = Path(tempfile.mkdtemp(prefix="pull-test-"))
+        cls.av = save_checkpoint(loading.random_init("tiny-av", 0)[0], cls.tmp / "pe-av-small")
+        cls.bert = cls.tmp / "bert"
+        shutil.copytree(cls.av, cls.bert)
+        config = json.loads((cls.bert / "config.json").read_text())
+        config["architectures"] = ["BertModel"]
+        (cls.bert / "config.json").write_text(json.dumps(config))
+        cls.repos = {"facebook/pe-av-small": cls.av, "someone/bert-like": cls.bert}
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def test_pull_resumes_exports_checks_parity_and_installs(self):
+        home = self.tmp / "home-ok"
+        weights = self.av / "model.safetensors"
+        data = weights.read_bytes()
+        # an interrupted earlier run left half of the weights in the hub cache: the client resumes with a Range request
+        blobs = home / ".hub-cache" / "models--facebook--pe-av-small" / "blobs"
+        blobs.mkdir(parents=True)
+        (blobs / (hashlib.sha256(data).hexdigest() + ".incomplete")).write_bytes(data[: len(data) // 2])
+        with LocalHub(self.repos, token=TOKEN) as hub:
+            result = run_pull(hub.endpoint, home, "facebook/pe-av-small", "--revision", "main",
+                              "--token", "env:PESTREAM_TEST_TOKEN")
+            requests = list(hub.requests)
+        self.assertEqual(result.returncode, 0, result.stderr[-3000:])
+        self.assertIn(("GET", f"/facebook/pe-av-small/resolve/{COMMIT}/model.safetensors", f"bytes={len(data) // 2}-"),
+                      requests)
+        for precision in ("fp32", "fp16"):
+            bundle = home / "pe-av-small" / precision
+            manifest = json.loads((bundle / "manifest.json").read_text())
+            source = manifest["source"]
+            self.assertEqual(source["checkpoints"], [{"repoId": "facebook/pe-av-small", "revision": "main",
+                                                      "commit": COMMIT}])
+            self.assertEqual(source["parity"]["precision"], precision)
+            self.assertTrue(source["parity"]["passed"])
+            self.assertGreaterEqual(source["parity"]["minCosine"], source["parity"]["threshold"])
+            self.assertEqual(manifest["modelId"], "facebook/pe-av-small")
+            for name, digest in manifest["files"].items():
+                self.assertEqual(hashlib.sha256((bundle / name).read_bytes()).hexdigest(), digest, name)
+        self.assertEqual(sorted(p.name for p in home.iterdir() if not p.name.startswith(".")), ["pe-av-small"])
+
+    def test_unknown_model_id(self):
+        with LocalHub(self.repos) as hub:
+            result = run_pull(hub.endpoint, self.tmp / "home-unknown", "facebook/pe-av-nope")
+        self.assertEqual(result.returncode, 8)
+        self.assertIn("error: unknown model id 'facebook/pe-av-nope'", error_line(result))
+
+    def test_unknown_revision(self):
+        with LocalHub(self.repos) as hub:
+            result = run_pull(hub.endpoint, self.tmp / "home-rev", "facebook/pe-av-small", "--revision", "v9")
+        self.assertEqual(result.returncode, 8)
+        self.assertIn("has no revision 'v9'", error_line(result))
+
+    def test_wrong_token(self):
+        with LocalHub(self.repos, token=TOKEN) as hub:
+            result = run_pull(hub.endpoint, self.tmp / "home-token", "facebook/pe-av-small",
+                              "--token", "env:PESTREAM_TEST_TOKEN", token_env="hf_wrong")
+        self.assertEqual(result.returncode, 8)
+        self.assertIn("refused the token (401)", error_line(result))
+
+    def test_token_file_and_missing_variable(self):
+        token_file = self.tmp / "token.txt"
+        token_file.write_text(TOKEN + "\n")
+        with LocalHub(self.repos, token=TOKEN) as hub:
+            missing = run_pull(hub.endpoint, self.tmp / "home-tf", "facebook/pe-av-nope", "--token", "env:NOT_SET_XYZ")
+            from_file = run_pull(hub.endpoint, self.tmp / "home-tf", "facebook/pe-av-nope",
+                                 "--token", f"file:{token_file}")
+        self.assertEqual(missing.returncode, 2)
+        self.assertIn("NOT_SET_XYZ is not set", error_line(missing))
+        # the token was accepted (a wrong one would be 401): the repository simply does not exist
+        self.assertIn("unknown model id", error_line(from_file))
+
+    def test_no_network(self):
+        with LocalHub(self.repos) as hub:
+            endpoint = hub.endpoint        # closed once the block ends: nothing listens there any more
+        result = run_pull(endpoint, self.tmp / "home-offline", "facebook/pe-av-small")
+        self.assertEqual(result.returncode, 8)
+        self.assertIn(f"cannot reach {endpoint} (no network?", error_line(result))
+
+    def test_unsupported_architecture(self):
+        with LocalHub(self.repos) as hub:
+            result = run_pull(hub.endpoint, self.tmp / "home-bert", "someone/bert-like")
+        self.assertEqual(result.returncode, 7)
+        self.assertIn("error: checkpoint error:", error_line(result))
+        self.assertIn("BertModel", error_line(result))
+        self.assertFalse((self.tmp / "home-bert" / "bert-like").exists())
+
+
+if __name__ == "__main__":
+    unittest.main()
