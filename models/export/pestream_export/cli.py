@@ -38,7 +38,7 @@ def _fixture(args):
 
 def _preprocessing_fixture(args):
     from . import preprocessing
-    preprocessing.write_fixture(Path(args.out), args.regenerate_media)
+    preprocessing.write_fixture(Path(args.out), args.regenerate_media, Path(args.bundle))
 
 
 def _bench(args):
@@ -91,6 +91,8 @@ def main(argv=None):
     pre.add_argument("--out", default="../fixtures/preprocessing")
     pre.add_argument("--regenerate-media", action="store_true", help="re-encode the media files too (they are "
                      "committed; x264 output can change with the FFmpeg build)")
+    pre.add_argument("--bundle", default="../bundles/tiny-random", help="the tiny-random bundle (its tokenizer) of "
+                     "the end-to-end part")
     pre.set_defaults(func=_preprocessing_fixture)
 
     bench = commands.add_parser("bench", help="ONNX Runtime vs PyTorch CPU throughput per graph")

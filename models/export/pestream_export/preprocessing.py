@@ -168,7 +168,80 @@ def write_reference(folder: Path) -> dict:
     return out
 
 
-def write_fixture(folder: Path, regenerate_media: bool) -> None:
+def write_fixture(folder: Path, regenerate_media: bool, bundle_dir: Path) -> None:
     if regenerate_media or not all((folder / f"{n}.mkv").exists() for n in MEDIA):
         generate_media(folder)
     write_reference(folder)
+    write_end_to_end(folder, bundle_dir)
+
+
+# --- end to end: the tiny-random models on the reference-processed media, window by window ---------------------
+
+WINDOW_S = 0.4           # window length and hop of the end-to-end fixture (10 and 5 audio frames)
+HOP_S = 0.2
+PROMPT = "beep"
+
+
+def windows(duration_samples: int) -> list:
+    """Start samples of the whole windows [s, s + W) that fit in the clip."""
+    w, h = round(WINDOW_S * SAMPLE_RATE), round(HOP_S * SAMPLE_RATE)
+    return list(range(0, duration_samples - w + 1, h))
+
+
+def write_end_to_end(folder: Path, bundle_dir: Path, seed: int = 0) -> dict:
+    """transformers' PeAudioVideoModel / PeAudioFrameLevelModel (random-init 'tiny', the weights of
+    models/bundles/tiny-random) on each window of each fixture file: the window's waveform through
+    PeAudioFeatureExtractor, its frames (grid time in the window) through PeVideoVideoProcessor at the bundle's
+    size, the prompt through the bundle's tokenizer; embeddings, frame probabilities and spans (reference rule)."""
+    import torch
+    from tokenizers import Tokenizer
+    from transformers import PeAudioFeatureExtractor, PeVideoVideoProcessor
+    from . import loading, spans
+
+    models = loading.random_init("tiny", seed)
+    av = next(m for m in models if m.kind == "pe_audio_video")
+    frame = next(m for m in models if m.kind == "pe_audio_frame")
+    size = av.constants["video"]["imageSize"]
+    ids = torch.tensor([Tokenizer.from_file(str(bundle_dir / "tokenizer.json")).encode(PROMPT).ids])
+    extractor = PeAudioFeatureExtractor()
+    processor = PeVideoVideoProcessor(size={"height": size, "width": size}, do_resize=True, do_rescale=True,
+                                      do_normalize=True, image_mean=[0.5] * 3, image_std=[0.5] * 3,
+                                      do_center_crop=False, do_sample_frames=False)
+    scale = float(frame.model.text_audio_logit_scale.item())
+    bias = float(frame.model.text_audio_logit_bias.item())
+    threshold = spans.REFERENCE_THRESHOLD
+    out = {"format": "pestream-end-to-end-fixture/1", "bundle": bundle_dir.name, "windowS": WINDOW_S, "hopS": HOP_S,
+           "prompt": PROMPT, "threshold": threshold, "files": []}
+    with torch.no_grad():
+        for name in MEDIA:
+            media = folder / f"{name}.mkv"
+            wave, _, _ = load_audio(media)
+            frames = decode_rgb(media)
+            fps = Fraction(_probe(media, "v:0", "r_frame_rate")[0])
+            entry = {"file": media.name, "windows": []}
+            for start in windows(len(wave)):
+                end = start + round(WINDOW_S * SAMPLE_RATE)
+                audio = extractor(wave[start:end], sampling_rate=SAMPLE_RATE, return_tensors="pt")["input_values"]
+                # frame j sits at j / fps on the stream clock: those in [start, end) samples
+                picks = [j for j in range(frames.shape[0])
+                         if start <= j * SAMPLE_RATE / fps < end]
+                pixels = processor(videos=[frames[picks]], return_tensors="pt")["pixel_values_videos"]
+                full = av.model(input_ids=ids, input_values=audio, pixel_values_videos=pixels, return_dict=True)
+                framewise = frame.model(input_ids=ids, input_values=audio, return_dict=True)
+                probs = spans.probabilities(framewise.audio_embeds[0].numpy(), framewise.text_audio_embeds[0].numpy(),
+                                            scale, bias)
+                entry["windows"].append({
+                    "startSample": start, "endSample": end, "frameIndices": picks,
+                    "audioEmbedding": full.audio_embeds[0].tolist(),
+                    "videoEmbedding": full.video_embeds[0].tolist(),
+                    "audioVideoEmbedding": full.audio_video_embeds[0].tolist(),
+                    "frameProbabilities": [float(p) for p in probs],
+                    "spans": spans.spans([float(p) for p in probs], threshold, HOP, SAMPLE_RATE, WINDOW_S),
+                    # random weights score every frame far below 0.3: the same rule at the window's median
+                    # probability gives spans to compare
+                    "medianThreshold": float(np.median(probs)),
+                    "medianSpans": spans.spans([float(p) for p in probs], float(np.median(probs)), HOP, SAMPLE_RATE,
+                                               WINDOW_S)})
+            out["files"].append(entry)
+    (folder / "end-to-end.json").write_text(json.dumps(out) + "\n")
+    return out

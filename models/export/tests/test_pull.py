@@ -26,7 +26,7 @@ def run_pull(hub_endpoint: str, home: Path, *args, token_env: str | None = TOKEN
     env.update({"HF_ENDPOINT": hub_endpoint, "HF_HUB_DISABLE_XET": "1", "HF_HUB_ETAG_TIMEOUT": "5",
                 "HF_HUB_DOWNLOAD_TIMEOUT": "5", "PESTREAM_TEST_TOKEN": token_env or ""})
     return subprocess.run([sys.executable, "-m", "pestream_export.hub", "pull", *args, "--models-home", str(home)],
-                          cwd=EXPORT_DIR, env=env, capture_output=True, text=True, timeout=900)
+                          cwd=EXPORT_DIR, env=env, capture_output=True, text=True, timeout=3000)
 
 
 def error_line(result) -> str:
