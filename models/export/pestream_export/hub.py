@@ -1,5 +1,5 @@
 """`python -m pestream_export.hub pull REPO_ID... [--revision R] [--token env:NAME|file:PATH] [--models-home DIR]`:
-downloads PE checkpoints with huggingface_hub (progress bars, resumed downloads, HF_ENDPOINT honoured), exports them
+downloads PE checkpoints with huggingface_hub (progress bars, dropped connections resumed, HF_ENDPOINT honoured), exports them
 to fp32 + fp16 bundles with their parity checks (exporter.export_bundle), and installs them in the models home as
 NAME/fp32 and NAME/fp16, with the checkpoints' revision and the parity figures in each manifest's `source`.
 

@@ -1,5 +1,5 @@
 """`pestream_export.hub pull` against a local hub (tests/local_hub.py) with the real huggingface_hub client:
-download (with a resumed partial file), fp32 + fp16 export with parity, install with the source in the manifest,
+download (and resumption after a dropped connection), fp32 + fp16 export with parity, install with the source in the manifest,
 and the one-line errors. Needs the exporter venv (torch); not part of CI:
 `.venv/bin/python -m unittest tests.test_pull` from models/export (about 3 minutes on 2 cores)."""
 import hashlib
@@ -12,6 +12,7 @@ import tempfile
 import unittest
 from pathlib import Path
 
+import numpy as np
 from local_hub import COMMIT, LocalHub
 
 from pestream_export import loading
@@ -50,21 +51,12 @@ class PullTest(unittest.TestCase):
     def tearDownClass(cls):
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
-    def test_pull_resumes_exports_checks_parity_and_installs(self):
+    def test_pull_exports_checks_parity_and_installs(self):
         home = self.tmp / "home-ok"
-        weights = self.av / "model.safetensors"
-        data = weights.read_bytes()
-        # an interrupted earlier run left half of the weights in the hub cache: the client resumes with a Range request
-        blobs = home / ".hub-cache" / "models--facebook--pe-av-small" / "blobs"
-        blobs.mkdir(parents=True)
-        (blobs / (hashlib.sha256(data).hexdigest() + ".incomplete")).write_bytes(data[: len(data) // 2])
         with LocalHub(self.repos, token=TOKEN) as hub:
             result = run_pull(hub.endpoint, home, "facebook/pe-av-small", "--revision", "main",
                               "--token", "env:PESTREAM_TEST_TOKEN")
-            requests = list(hub.requests)
         self.assertEqual(result.returncode, 0, result.stderr[-3000:])
-        self.assertIn(("GET", f"/facebook/pe-av-small/resolve/{COMMIT}/model.safetensors", f"bytes={len(data) // 2}-"),
-                      requests)
         for precision in ("fp32", "fp16"):
             bundle = home / "pe-av-small" / precision
             manifest = json.loads((bundle / "manifest.json").read_text())
@@ -78,6 +70,25 @@ class PullTest(unittest.TestCase):
             for name, digest in manifest["files"].items():
                 self.assertEqual(hashlib.sha256((bundle / name).read_bytes()).hexdigest(), digest, name)
         self.assertEqual(sorted(p.name for p in home.iterdir() if not p.name.startswith(".")), ["pe-av-small"])
+
+    def test_a_dropped_connection_resumes_with_a_range_request(self):
+        """huggingface_hub 2.4 writes 10 MB chunks and, when the connection drops, asks for the rest from the last
+        whole chunk (it no longer reuses an earlier process's partial file: each download has its own temp file)."""
+        repo = self.tmp / "big"
+        repo.mkdir()
+        data = np.random.default_rng(3).integers(0, 256, 12 << 20, dtype=np.uint8).tobytes()
+        (repo / "model.safetensors").write_bytes(data)
+        with LocalHub({"facebook/big": repo}, drop_after=11 << 20) as hub:
+            env = {k: v for k, v in os.environ.items() if k not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")}
+            env.update({"HF_ENDPOINT": hub.endpoint, "HF_HUB_DISABLE_XET": "1"})
+            code = ("import sys; from pathlib import Path; from pestream_export import hub; "
+                    "folder, commit = hub.download('facebook/big', None, None, Path(sys.argv[1])); print(folder)")
+            result = subprocess.run([sys.executable, "-c", code, str(self.tmp / "cache-big")], cwd=EXPORT_DIR, env=env,
+                                    capture_output=True, text=True, timeout=600)
+            requests = list(hub.requests)
+        self.assertEqual(result.returncode, 0, result.stderr[-2000:])
+        self.assertEqual((Path(result.stdout.strip()) / "model.safetensors").read_bytes(), data)
+        self.assertIn(("GET", f"/facebook/big/resolve/{COMMIT}/model.safetensors", f"bytes={10 << 20}-"), requests)
 
     def test_unknown_model_id(self):
         with LocalHub(self.repos) as hub:

@@ -47,7 +47,7 @@ public class ModelsCommand implements Runnable {
   }
 
   @Command(name = "pull", description = {
-      "Download PE checkpoints with huggingface_hub (progress bar, resumes; HF_ENDPOINT for a mirror), export fp32 and fp16",
+      "Download PE checkpoints with huggingface_hub (progress bar, resumes dropped connections; HF_ENDPOINT for a mirror), export fp32 and fp16",
       "bundles, check them against transformers (parity) and install them as NAME/fp32 and NAME/fp16 in the models home.",
       "Sets up the exporter's Python environment first (models/export/setup-venv.sh: ~6 GB, once per machine)."})
   static final class Pull implements Callable<Integer> {
@@ -71,14 +71,23 @@ public class ModelsCommand implements Runnable {
     @Option(names = "--exporter", paramLabel = "DIR", description = "The exporter folder (default: models/export of this checkout).")
     Path exporter;
 
+    @Option(names = "--python", paramLabel = "PATH",
+        description = "A Python that already has the exporter's requirements (models/export/requirements.txt); skips setting up models/export/.venv.")
+    Path python;
+
     @Override
     public Integer call() throws Exception {
       if (token != null && !token.matches("(env|file):.+")) {
         throw new CliError(ExitCode.USAGE, "--token must be env:NAME or file:PATH", "a token on the command line would be in the shell history");
       }
       Path dir = exporterDir();
-      run(List.of(dir.resolve("setup-venv.sh").toString()), dir, "the exporter's Python environment could not be set up (see above)");
-      List<String> command = new ArrayList<>(List.of(dir.resolve(".venv/bin/python").toString(), "-m", "pestream_export.hub", "pull"));
+      if (python == null) {
+        run(List.of(dir.resolve("setup-venv.sh").toString()), dir, "the exporter's Python environment could not be set up (see above)");
+      } else if (!Files.isExecutable(python)) {
+        throw new CliError(ExitCode.INPUT, "--python " + python + " is not an executable", "give the path of a python program");
+      }
+      Path interpreter = python != null ? python.toAbsolutePath() : dir.resolve(".venv/bin/python");
+      List<String> command = new ArrayList<>(List.of(interpreter.toString(), "-m", "pestream_export.hub", "pull"));
       command.addAll(repoIds);
       addOption(command, "--revision", revision);
       addOption(command, "--token", token);

@@ -78,6 +78,8 @@ class ModelsCommandTest {
     expectError(ExitCode.INPUT, "no exporter in", "models", "pull", "facebook/pe-av-small",
         "--exporter", home.toString());
     expectError(ExitCode.USAGE, "give a subcommand", "models");
+    expectError(ExitCode.INPUT, "is not an executable", "models", "pull", "facebook/pe-av-small",
+        "--exporter", "../models/export", "--python", home.resolve("no-python").toString());
   }
 
   private static void expectError(ExitCode code, String message, String... args) {
