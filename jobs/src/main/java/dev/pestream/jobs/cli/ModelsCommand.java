@@ -31,6 +31,7 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(
     name = "models",
+    mixinStandardHelpOptions = true,
     description = "Install, list and verify model bundles (real PE weights in one command: 'pestream models pull facebook/pe-av-small').",
     subcommands = {ModelsCommand.Pull.class, ModelsCommand.ListInstalled.class, ModelsCommand.Verify.class})
 public class ModelsCommand implements Runnable {
@@ -46,7 +47,7 @@ public class ModelsCommand implements Runnable {
     return ModelsHome.of(explicit, System.getenv());
   }
 
-  @Command(name = "pull", description = {
+  @Command(name = "pull", mixinStandardHelpOptions = true, description = {
       "Download PE checkpoints with huggingface_hub (progress bar, resumes dropped connections; HF_ENDPOINT for a mirror), export fp32 and fp16",
       "bundles, check them against transformers (parity) and install them as NAME/fp32 and NAME/fp16 in the models home.",
       "Sets up the exporter's Python environment first (models/export/setup-venv.sh: ~6 GB, once per machine)."})
@@ -125,7 +126,7 @@ public class ModelsCommand implements Runnable {
     }
   }
 
-  @Command(name = "list", description = "The bundles installed in the models home, with their source and parity.")
+  @Command(name = "list", mixinStandardHelpOptions = true, description = "The bundles installed in the models home, with their source and parity.")
   static final class ListInstalled implements Callable<Integer> {
     @Option(names = "--models-home", paramLabel = "DIR", description = "Default: $" + ModelsHome.ENV + " or ~/.pestream/models.")
     Path modelsHome;
@@ -167,7 +168,7 @@ public class ModelsCommand implements Runnable {
     }
   }
 
-  @Command(name = "verify", description = "Check an installed bundle (or a bundle folder): manifest, sha256 of every file, recorded parity.")
+  @Command(name = "verify", mixinStandardHelpOptions = true, description = "Check an installed bundle (or a bundle folder): manifest, sha256 of every file, recorded parity.")
   static final class Verify implements Callable<Integer> {
     @Parameters(paramLabel = "NAME|DIR", description = "e.g. pe-av-small, pe-av-small/fp16, or a folder.")
     String model;
