@@ -36,6 +36,11 @@ def _fixture(args):
     fixture.write_fixture(Path(args.out), Path(args.reference_out), Path(args.spans_out))
 
 
+def _preprocessing_fixture(args):
+    from . import preprocessing
+    preprocessing.write_fixture(Path(args.out), args.regenerate_media, Path(args.bundle))
+
+
 def _bench(args):
     from . import bench
     bench.run(args)
@@ -85,6 +90,15 @@ def main(argv=None):
     fixture.add_argument("--reference-out", default="../fixtures/tiny-random-pytorch.json")
     fixture.add_argument("--spans-out", default="../fixtures/span-rule-reference.json")
     fixture.set_defaults(func=_fixture)
+
+    pre = commands.add_parser("preprocessing-fixture", help="media files + what the transformers processors "
+                              "make of them, for the Java decode-stage parity test")
+    pre.add_argument("--out", default="../fixtures/preprocessing")
+    pre.add_argument("--regenerate-media", action="store_true", help="re-encode the media files too (they are "
+                     "committed; x264 output can change with the FFmpeg build)")
+    pre.add_argument("--bundle", default="../bundles/tiny-random", help="the tiny-random bundle (its tokenizer) of "
+                     "the end-to-end part")
+    pre.set_defaults(func=_preprocessing_fixture)
 
     bench = commands.add_parser("bench", help="ONNX Runtime vs PyTorch CPU throughput per graph")
     bench.add_argument("--config", action="append", help="named config(s), default: default-av, default-frame")

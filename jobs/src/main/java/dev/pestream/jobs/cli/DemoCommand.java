@@ -103,8 +103,8 @@ public final class DemoCommand implements Callable<Integer> {
       description = "Comma-separated tag words for video tagging. Default: red,green,blue,yellow,white,black.")
   List<String> tags;
 
-  @Option(names = "--models", paramLabel = "DIR",
-      description = "An exported model bundle to run instead of the contract bundle (see models/export).")
+  @Option(names = "--models", paramLabel = "DIR|NAME",
+      description = "A model bundle to run instead of the contract bundle: a folder, or a name installed by 'pestream models pull'.")
   Path models;
 
   @Option(names = "--report", paramLabel = "FILE.json",
@@ -145,7 +145,7 @@ public final class DemoCommand implements Callable<Integer> {
       System.out.println("Model: the CONTRACT bundle — a tiny engineered stand-in with the PE models' inputs and outputs");
       System.out.println("       whose answers are designed (a tone scores 'beep', a red frame 'red'). Its outputs are NOT");
       System.out.println("       real Perception Encoder output. To run real PE-AV / PE-A-Frame weights, export a bundle");
-      System.out.println("       with models/export (see models/export/README.md) and pass --models DIR.");
+      System.out.println("       with ./pestream models pull facebook/pe-av-small and pass --models pe-av-small.");
     } else {
       System.out.println("Model: bundle " + bundle);
     }
@@ -201,7 +201,7 @@ public final class DemoCommand implements Callable<Integer> {
       throw new CliError(ExitCode.USAGE, "--duration must be positive, got " + duration, "e.g. --duration 30s");
     }
     if (models != null) {
-      Preflight.bundle(models);
+      models = Preflight.bundle(models);
     }
     if (plmEndpoint != null) {
       Preflight.httpUrl(plmEndpoint, "--plm-endpoint");

@@ -16,7 +16,7 @@ import picocli.CommandLine.ScopeType;
     version = "pestream 0.1.0",
     description = "PE Stream: real-time perception over media streams (Flink + Kafka + Perception Encoder).",
     exitCodeListHeading = "%nExit codes (every command):%n",
-    subcommands = {IngestCommand.class, DemoCommand.class, ConsoleCommand.class, RulesCommand.class,
+    subcommands = {IngestCommand.class, DemoCommand.class, ConsoleCommand.class, RulesCommand.class, ModelsCommand.class,
         CommandLine.HelpCommand.class})
 public class PestreamCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

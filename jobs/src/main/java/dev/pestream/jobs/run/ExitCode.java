@@ -17,8 +17,9 @@ public enum ExitCode {
   KAFKA(IngestExitCodes.KAFKA_UNAVAILABLE, "Kafka cannot be reached or refused the records"),
   BLOB_STORE(IngestExitCodes.BLOB_STORE_FAILED, "the blob store cannot be written (ingest)"),
   SOURCE_LOST(IngestExitCodes.SOURCE_LOST, "a live source was lost and could not be reconnected (ingest)"),
-  MODEL_BUNDLE(7, "the --models folder is not a valid model bundle"),
-  REGISTRY(IngestExitCodes.REGISTRY_UNAVAILABLE, "the schema registry cannot be reached or refused a schema (records.wire-format: registry)");
+  MODEL_BUNDLE(7, "the --models folder is not a valid model bundle (or models pull: the checkpoint cannot be exported)"),
+  REGISTRY(IngestExitCodes.REGISTRY_UNAVAILABLE, "the schema registry cannot be reached or refused a schema (records.wire-format: registry)"),
+  MODEL_DOWNLOAD(9, "models pull: unknown model id or revision, no network, token refused, disk full");
 
   private final int code;
   private final String meaning;

@@ -10,6 +10,7 @@ import dev.pestream.connectors.kafka.KafkaUnreachableException;
 import dev.pestream.jobs.config.JobConfig;
 import dev.pestream.models.bundle.BundleValidationException;
 import dev.pestream.models.bundle.ModelBundle;
+import dev.pestream.models.bundle.ModelsHome;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,19 +36,26 @@ public final class Preflight {
   }
 
   /** A model bundle: manifest.json that matches the graph contract, and every file with its hash. */
-  public static void bundle(Path dir) {
+  /**
+   * The bundle {@code --models} names (a folder, or a name installed by {@code pestream models
+   * pull}, {@link ModelsHome}), checked; returns its folder.
+   */
+  public static Path bundle(Path given) {
+    Path dir = ModelsHome.of(null, System.getenv()).resolve(given.toString());
     if (!Files.isDirectory(dir)) {
-      throw new CliError(ExitCode.MODEL_BUNDLE, "no such folder: " + dir, bundleHint());
+      throw new CliError(ExitCode.MODEL_BUNDLE, "no such folder or installed model: " + given, bundleHint());
     }
     try {
       ModelBundle.load(dir);
     } catch (BundleValidationException e) {
       throw new CliError(ExitCode.MODEL_BUNDLE, e.getMessage(), bundleHint(), e);
     }
+    return dir;
   }
 
   public static String bundleHint() {
-    return "--models takes a folder with " + ModelBundle.MANIFEST_FILE + " and its graphs, as written by models/export";
+    return "--models takes a folder with " + ModelBundle.MANIFEST_FILE + " and its graphs, as written by models/export,"
+        + " or a name from 'pestream models list'";
   }
 
   /** An http(s) URL, e.g. {@code --plm-endpoint}. */

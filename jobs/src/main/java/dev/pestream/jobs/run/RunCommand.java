@@ -43,7 +43,8 @@ public final class RunCommand implements Callable<Integer> {
   @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "Kafka bootstrap servers.")
   String bootstrap;
 
-  @Option(names = "--models", paramLabel = "DIR", description = "Model bundle folder (manifest.json + graphs).", required = true)
+  @Option(names = "--models", paramLabel = "DIR|NAME", required = true,
+      description = "Model bundle folder (manifest.json + graphs), or a name installed by 'pestream models pull'.")
   Path bundle;
 
   @Option(names = "--prompt", paramLabel = "TEXT", description = "A sound-event prompt scored on every stream (repeatable).")
@@ -76,7 +77,7 @@ public final class RunCommand implements Callable<Integer> {
     List<TagVocabulary> vocabularyRecords = Preflight.input(
         () -> vocabularies == null ? List.of() : ControlRecordFiles.readVocabularies(vocabularies),
         "see the vocabularies format in jobs/README.md");
-    Preflight.bundle(bundle);
+    bundle = Preflight.bundle(bundle);
     PerceptionSettings settings = Preflight.setting(() -> PerceptionSettings.from(config, bundle), SETTINGS_HINT);
     Preflight.broker(config);
     Preflight.registry(config);

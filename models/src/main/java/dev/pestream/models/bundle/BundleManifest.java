@@ -6,7 +6,8 @@ import java.util.Map;
 /**
  * The parsed {@code manifest.json} of a model bundle (format in docs/architecture.md). Sections
  * a bundle does not need may be absent: {@code text} without text graphs, {@code video} without
- * video graphs, and so on; {@link ModelBundle#load} checks what each graph needs.
+ * video graphs, and so on; {@link ModelBundle#load} checks what each graph needs. {@code source}
+ * is only in bundles installed by {@code pestream models pull} (null otherwise).
  */
 public record BundleManifest(
     String format,
@@ -21,7 +22,8 @@ public record BundleManifest(
     MediaSpecs.Text text,
     int embeddingDim,
     Map<String, HeadSpec> heads,
-    Map<String, GraphSpec> graphs) {
+    Map<String, GraphSpec> graphs,
+    BundleSource source) {
 
   /** The only format this code reads. */
   public static final String FORMAT = "pestream-bundle/1";

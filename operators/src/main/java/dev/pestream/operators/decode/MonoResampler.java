@@ -13,14 +13,21 @@ import static org.bytedeco.ffmpeg.global.swresample.swr_free;
 import static org.bytedeco.ffmpeg.global.swresample.swr_init;
 import static org.bytedeco.ffmpeg.global.swresample.swr_set_matrix;
 
+import java.util.Arrays;
 import org.bytedeco.ffmpeg.avutil.AVChannelLayout;
 import org.bytedeco.ffmpeg.avutil.AVFrame;
 import org.bytedeco.ffmpeg.swresample.SwrContext;
+import org.bytedeco.javacpp.DoublePointer;
 
 /**
  * FFmpeg's resampler to mono 48 kHz float (the mean of the channels), kept across chunks: {@code swr_init} with an
  * unchanged input format clears the buffered samples and timestamps but reuses the filter bank,
  * whose construction would otherwise cost about a millisecond per chunk.
+ *
+ * <p>Downmix: the mean of all channels, as the reference loaders do (transformers' {@code
+ * load_audio}, librosa, torchaudio + {@code mean(dim=0)}), set as the resampler's matrix.
+ * FFmpeg's default stereo matrix is {@code 1/sqrt(2)} per channel, 3 dB louder than the mean,
+ * and its surround matrices weight channels differently (docs/preprocessing.md).
  *
  * <p>Timestamp compensation: when a frame's timestamp drifts from the audio by more than 1 ms
  * (a lost packet), the resampler pads with silence or trims, so samples stay on the clock.
@@ -77,15 +84,18 @@ final class MonoResampler implements AutoCloseable {
       format = -1;
       throw new DecodeException(DecodeFailure.CORRUPT, "unsupported audio format: " + FfmpegErrors.describe(ret));
     }
-    // the channel mean, as the reference downmixes (FFmpeg's own matrix sums stereo at 0.707 each)
     int channels = layout.nb_channels();
-    double[] mean = new double[channels];
-    java.util.Arrays.fill(mean, 1.0 / channels);
-    ret = swr_set_matrix(context, mean, channels);
-    if (ret < 0) {
-      swr_free(context);
-      format = -1;
-      throw new DecodeException(DecodeFailure.CORRUPT, "cannot downmix " + channels + " channels: " + FfmpegErrors.describe(ret));
+    if (channels > 1) {
+      double[] mean = new double[channels];
+      Arrays.fill(mean, 1.0 / channels);
+      try (DoublePointer matrix = new DoublePointer(mean)) {
+        ret = swr_set_matrix(context, matrix, channels);
+      }
+      if (ret < 0) {
+        swr_free(context);
+        format = -1;
+        throw new DecodeException(DecodeFailure.CORRUPT, "cannot downmix " + channels + " channels: " + FfmpegErrors.describe(ret));
+      }
     }
     av_opt_set_double(context, "min_comp", 0.001, 0);
     av_opt_set_double(context, "min_hard_comp", 0.001, 0);

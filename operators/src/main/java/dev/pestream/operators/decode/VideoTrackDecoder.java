@@ -8,7 +8,10 @@ import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_RGB24;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_alloc;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_get_buffer;
+import static org.bytedeco.ffmpeg.global.avutil.av_frame_unref;
 import static org.bytedeco.ffmpeg.global.swscale.SWS_BILINEAR;
+import static org.bytedeco.ffmpeg.global.swscale.SWS_FULL_CHR_H_INP;
+import static org.bytedeco.ffmpeg.global.swscale.SWS_FULL_CHR_H_INT;
 import static org.bytedeco.ffmpeg.global.swscale.sws_freeContext;
 import static org.bytedeco.ffmpeg.global.swscale.sws_getCachedContext;
 import static org.bytedeco.ffmpeg.global.swscale.sws_scale;
@@ -26,16 +29,24 @@ import org.bytedeco.javacpp.DoublePointer;
 /**
  * The video path of {@link ChunkDecoder}: places each decoded picture on the stream clock, keeps
  * those the {@link FramePolicy} selects (on the frame-rate grid when the rate is known), scales
- * them with {@code swscale} (bilinear) to {@code S x S} RGB, and at the end normalises them into
- * planes ({@link VideoPreprocessing}). With a {@link CaptionFramePolicy} every picture is also
+ * them with {@code swscale} to {@code S x S} RGB as the reference processor does (RGB at the
+ * native size first, then a bilinear resize of the RGB picture, which swscale antialiases on
+ * downscale; docs/preprocessing.md), and at the end normalises them into planes ({@link
+ * VideoPreprocessing}). With a {@link CaptionFramePolicy} every picture is also
  * offered to a {@link CaptionFrameSampler}, so caption frames come from the same decoding.
  */
 final class VideoTrackDecoder extends TrackDecoder {
   private final FramePolicy policy;
   private final float[][] lut;
   private final int imageSize;
+  /** Scaler flags of the RGB resize: without the full-chroma flags swscale carries RGB through 4:2:2 YUV. */
+  static final int RESIZE_FLAGS = SWS_BILINEAR | SWS_FULL_CHR_H_INP | SWS_FULL_CHR_H_INT;
+
   private final AVFrame rgb;
-  private SwsContext sws;
+  /** The kept picture as RGB24 at its native size (reallocated when the size changes). */
+  private final AVFrame nativeRgb;
+  private SwsContext toRgb;
+  private SwsContext resize;
   private final CaptionFrameSampler captions; // null = no caption frames
 
   /** Kept frames as packed RGB24, normalised into the result's float array in one pass at the end. */
@@ -64,6 +75,7 @@ final class VideoTrackDecoder extends TrackDecoder {
     if (av_frame_get_buffer(rgb, 0) < 0) {
       throw new OutOfMemoryError("RGB frame buffer");
     }
+    this.nativeRgb = av_frame_alloc();
     this.captions = captions == null ? null : new CaptionFrameSampler(captions);
     this.skipsDroppedFrames = !(policy instanceof FramePolicy.Native) && captions == null;
   }
@@ -160,16 +172,34 @@ final class VideoTrackDecoder extends TrackDecoder {
   }
 
   private void keepFrame(long us, long gridIndex) throws DecodeException {
-    // The classic swscale entry points: bit-identical to the ffmpeg program's scale filter
-    // (the frame API of FFmpeg 8 rounds differently). The context is rebuilt only when the
-    // input size or format changes.
-    sws = sws_getCachedContext(
-        sws, frame.width(), frame.height(), frame.format(), imageSize, imageSize, AV_PIX_FMT_RGB24,
+    // Two steps, as transformers' processors see video: the decoder's picture becomes RGB at its
+    // own size (chroma upsampled), then the RGB picture is resized. Resizing the YUV planes
+    // straight to S x S (one swscale call) scales the subsampled chroma on its own and differed
+    // from the processor by 3-13 levels on average (docs/preprocessing.md). The classic swscale
+    // entry points: bit-identical to the ffmpeg program's scale filter. Contexts are rebuilt only
+    // when the input size or format changes.
+    int width = frame.width();
+    int height = frame.height();
+    if (nativeRgb.width() != width || nativeRgb.height() != height) {
+      av_frame_unref(nativeRgb);
+      nativeRgb.width(width).height(height).format(AV_PIX_FMT_RGB24);
+      if (av_frame_get_buffer(nativeRgb, 0) < 0) {
+        throw new OutOfMemoryError("RGB frame buffer");
+      }
+    }
+    toRgb = sws_getCachedContext(
+        toRgb, width, height, frame.format(), width, height, AV_PIX_FMT_RGB24,
         SWS_BILINEAR, null, null, (DoublePointer) null);
-    if (sws == null || sws.isNull()) {
+    resize = sws_getCachedContext(
+        resize, width, height, AV_PIX_FMT_RGB24, imageSize, imageSize, AV_PIX_FMT_RGB24,
+        RESIZE_FLAGS, null, null, (DoublePointer) null);
+    if (toRgb == null || toRgb.isNull() || resize == null || resize.isNull()) {
       throw new DecodeException(DecodeFailure.CORRUPT, "cannot scale pixel format " + frame.format());
     }
-    int ret = sws_scale(sws, frame.data(), frame.linesize(), 0, frame.height(), rgb.data(), rgb.linesize());
+    int ret = sws_scale(toRgb, frame.data(), frame.linesize(), 0, height, nativeRgb.data(), nativeRgb.linesize());
+    if (ret >= 0) {
+      ret = sws_scale(resize, nativeRgb.data(), nativeRgb.linesize(), 0, height, rgb.data(), rgb.linesize());
+    }
     if (ret < 0) {
       throw new DecodeException(DecodeFailure.CORRUPT, "cannot scale a video frame: " + FfmpegErrors.describe(ret));
     }
@@ -277,8 +307,12 @@ final class VideoTrackDecoder extends TrackDecoder {
   public void close() {
     super.close();
     av_frame_free(rgb);
-    if (sws != null) {
-      sws_freeContext(sws);
+    av_frame_free(nativeRgb);
+    if (toRgb != null) {
+      sws_freeContext(toRgb);
+    }
+    if (resize != null) {
+      sws_freeContext(resize);
     }
     if (captions != null) {
       captions.close();

@@ -93,7 +93,9 @@ public final class AudioFramer {
     CodecBlock block = new CodecBlock(firstFrame, Arrays.copyOfRange(state.buffer, from, to), state.nextFrame,
         emitTo, realEndSample);
     state.nextFrame = emitTo;
-    long keepFromFrame = Math.max(bufferFirstFrame, emitTo - contextFrames);
+    // at least one frame stays, so a partial last frame can always be reflect-padded from real
+    // samples (the padding mirrors up to hop - 1 samples before the end)
+    long keepFromFrame = Math.max(bufferFirstFrame, emitTo - Math.max(contextFrames, 1));
     int keepFrom = (int) ((keepFromFrame - bufferFirstFrame) * hop);
     state.buffer = Arrays.copyOfRange(state.buffer, keepFrom, state.buffer.length);
     state.bufferStartSample = keepFromFrame * hop;

@@ -152,8 +152,11 @@ public final class DecodeBenchmark {
     }
     cmd.addAll(List.of(
         "-threads", "1", "-filter_threads", "1", "-i", clip.toString(),
-        "-map", "0:v:0", "-vf", "scale=" + size + ":" + size + ":flags=bilinear", "-pix_fmt", "rgb24", "-f", "rawvideo", "-y", video,
-        "-map", "0:a:0", "-ac", "1", "-ar", "48000", "-f", "f32le", "-y", audio));
+        // the decoder's two scaler steps (RGB at the native size, then the bilinear resize with full chroma) and
+        // its mean downmix (docs/preprocessing.md)
+        "-map", "0:v:0", "-vf", "scale=flags=bilinear,format=rgb24,scale=" + size + ":" + size
+            + ":flags=bilinear+full_chroma_inp+full_chroma_int", "-pix_fmt", "rgb24", "-f", "rawvideo", "-y", video,
+        "-map", "0:a:0", "-af", "pan=mono|c0=0.5*c0+0.5*c1", "-ar", "48000", "-f", "f32le", "-y", audio));
     return cmd;
   }
 

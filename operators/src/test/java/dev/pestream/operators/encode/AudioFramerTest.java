@@ -66,6 +66,23 @@ class AudioFramerTest {
   }
 
   @Test
+  void aLastFrameMostlyPaddingIsReflectPaddedFromRealSamplesWithoutCodecContext() {
+    AudioFramer framer = new AudioFramer(HOP, 0);
+    FramerState state = new FramerState();
+    int total = 10 * HOP + 700; // the padding (1220 samples) mirrors samples of the previous frame too
+    List<CodecBlock> blocks = new ArrayList<>();
+    framer.push(state, 0, ramp(0, total)).ifPresent(blocks::add);
+    framer.flush(state).ifPresent(blocks::add);
+
+    CodecBlock last = blocks.get(blocks.size() - 1);
+    assertThat(last.emitTo()).isEqualTo(11);
+    int lastFrameStart = last.samples().length - HOP;
+    for (int i = total; i < 11 * HOP; i++) {
+      assertThat(last.samples()[lastFrameStart + i - 10 * HOP]).as("padded sample %d", i).isEqualTo(2 * (total - 1) - i);
+    }
+  }
+
+  @Test
   void aSegmentStartingInsideAFrameIsPrecededBySilence() {
     AudioFramer framer = new AudioFramer(HOP, 0);
     FramerState state = new FramerState();
