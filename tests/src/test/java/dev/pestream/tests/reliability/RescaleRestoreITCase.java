@@ -61,8 +61,9 @@ class RescaleRestoreITCase {
   /** Tones start after 5 s of media, when the alert rule is long in the job's broadcast state. */
   private static final int FIRST_TONE = 25;
   /**
-   * Chunks per second sent: slow enough that the input still arrives at both stops, although a
-   * restore at parallelism 4 takes ~35 s here until every subtask runs (models loaded four times).
+   * Chunks per second sent while a run is up: slow enough that the input still arrives at both
+   * stops. The sender pauses while the next run restores (35–66 s at parallelism 4 on a loaded
+   * machine: models loaded four times), so the input cannot all pass while no job runs.
    */
   private static final int RATE = 10;
   /** A run is stopped once it has committed this much input sent after it started running. */
@@ -153,10 +154,12 @@ class RescaleRestoreITCase {
               Set.of(FlinkRestClient.FINISHED, FlinkRestClient.FAILED), JOB_START)).isEqualTo(FlinkRestClient.FINISHED);
           int sentAtStop = sender.sent();
           assertThat(sentAtStop).as("stopped while the input still arrives").isLessThan(feed.size());
+          sender.pause(); // until the next run is up: a slow restore must not let the whole input pass it by
           growTo(cluster, PARALLELISM[i]); // the new TaskManagers start while the test reads what the run committed
           runs.add(current.ended(sentAtStop, cluster.rest().vertexRecordsIn(current.jobId(),
               PerceptionJobSubmission.SEQUENCER), committedSoFar(kafka, topics, plans)));
           current = start(cluster, job, bundle, PARALLELISM[i], savepoint, sender::sent);
+          sender.resume();
         }
         sender.awaitAllSent(OUTPUTS);
       }

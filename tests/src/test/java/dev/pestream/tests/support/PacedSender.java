@@ -10,14 +10,17 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * Sends (key, value) records to a topic from a background thread at a steady rate, so a job sees
- * a live stream while a test kills processes or stops the job. {@link #close()} stops and joins
- * the thread (its producer is closed there).
+ * a live stream while a test kills processes or stops the job. {@link #pause()} holds the stream
+ * (while a job restarts, however long that takes on a loaded machine) and {@link #resume()} goes on
+ * at the same rate. {@link #close()} stops and joins the thread (its producer is closed there).
  */
 public final class PacedSender implements AutoCloseable {
   private final Thread thread;
   private final AtomicInteger sent = new AtomicInteger();
   private final int total;
   private volatile boolean stopped;
+  private final Object gate = new Object();
+  private boolean paused; // guarded by gate
   private volatile Throwable failure;
 
   public PacedSender(KafkaTestClient kafka, String topic, List<byte[][]> records, int perSecond) {
@@ -27,14 +30,19 @@ public final class PacedSender implements AutoCloseable {
     this.total = records.size();
     this.thread = new Thread(() -> {
       long start = System.nanoTime();
+      int sentAtStart = 0;
       try (KafkaProducer<byte[], byte[]> producer = kafka.producer()) {
         for (byte[][] kv : records) {
+          if (awaitUnpaused()) { // the rate counts from the resume, not from before the pause
+            start = System.nanoTime();
+            sentAtStart = sent.get();
+          }
           if (stopped) {
             return;
           }
           producer.send(new ProducerRecord<>(topic, kv[0], kv[1])).get();
           int n = sent.incrementAndGet();
-          long due = start + n * 1_000_000_000L / perSecond;
+          long due = start + (n - sentAtStart) * 1_000_000_000L / perSecond;
           long wait = due - System.nanoTime();
           if (wait > 0) {
             Thread.sleep(wait / 1_000_000L, (int) (wait % 1_000_000L));
@@ -48,6 +56,33 @@ public final class PacedSender implements AutoCloseable {
     }, "paced-sender-" + topic);
     thread.setDaemon(true);
     thread.start();
+  }
+
+  /** Holds the stream after the record being sent now. */
+  public void pause() {
+    synchronized (gate) {
+      paused = true;
+    }
+  }
+
+  /** Goes on sending at the same rate. */
+  public void resume() {
+    synchronized (gate) {
+      paused = false;
+      gate.notifyAll();
+    }
+  }
+
+  /** Blocks while paused; true if it did. */
+  private boolean awaitUnpaused() throws InterruptedException {
+    synchronized (gate) {
+      boolean waited = false;
+      while (paused && !stopped) {
+        gate.wait(100);
+        waited = true;
+      }
+      return waited;
+    }
   }
 
   /** Records acknowledged by the broker so far. */
@@ -69,6 +104,7 @@ public final class PacedSender implements AutoCloseable {
   @Override
   public void close() {
     stopped = true;
+    resume();
     try {
       thread.join(30_000);
     } catch (InterruptedException e) {
