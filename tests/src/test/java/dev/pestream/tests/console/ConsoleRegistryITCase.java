@@ -10,7 +10,9 @@ import dev.pestream.connectors.registry.WireCodec;
 import dev.pestream.console.Console;
 import dev.pestream.console.ConsoleSettings;
 import dev.pestream.console.ControlTopicClient;
+import dev.pestream.jobs.cli.PestreamCli;
 import dev.pestream.jobs.config.JobConfig;
+import dev.pestream.jobs.run.ExitCode;
 import dev.pestream.models.ContractBundle;
 import dev.pestream.schemas.AlertRule;
 import dev.pestream.schemas.Embedding;
@@ -23,6 +25,9 @@ import dev.pestream.testing.kafka.KafkaBrokerExtension;
 import dev.pestream.testing.kafka.KafkaClientLeakCheck;
 import dev.pestream.testing.kafka.KafkaTestClient;
 import dev.pestream.testing.registry.SchemaRegistryServer;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -43,7 +48,8 @@ import org.junit.jupiter.api.io.TempDir;
  * registry (no job: the records are written as the job writes them): registry-framed embeddings and
  * spans are indexed and shown beside single-object ones, records with a schema id the registry does
  * not know are skipped and counted, a rule put through the API is written registry-framed and read
- * back, and a registry that is gone only skips the registry-framed rules.
+ * back, {@code pestream rules put} writes registry-framed from {@code -D records.*}, and a registry
+ * that is gone skips only the registry-framed rules on reading and is exit code 8 on writing.
  */
 @ExtendWith({KafkaBrokerExtension.class, KafkaClientLeakCheck.class})
 class ConsoleRegistryITCase {
@@ -103,6 +109,15 @@ class ConsoleRegistryITCase {
         kafka.send(rules, "lost", UNKNOWN_SCHEMA_ID);
         assertThat(ruleIds(http)).containsExactly("plain", "reg-beep");
       }
+
+      // pestream rules takes the same records.* settings as the job
+      assertThat(PestreamCli.run("rules", "put", "cli-hum", "--prompt", "hum", "--bootstrap", kafka.bootstrapServers(),
+          "-D", "topics.alert-rules=" + rules, "-D", "records.wire-format=registry", "-D", "records.registry.url=" + registry.url()))
+          .isZero();
+      assertThat(kafka.readCommittedSoFar(rules, Duration.ofSeconds(10)))
+          .filteredOn(r -> new String(r.key(), StandardCharsets.UTF_8).equals("cli-hum")).singleElement()
+          .satisfies(r -> assertThat(format.codec(AlertRule.class).decode(r.value()).getPrompt()).isEqualTo("hum"))
+          .satisfies(r -> assertThat(r.value()[0]).as("registry magic byte").isEqualTo((byte) 0));
     }
 
     // a registry that is gone: the registry-framed rule is skipped, the single-object one still listed
@@ -116,6 +131,19 @@ class ConsoleRegistryITCase {
         topics.get("topics.tag-vocabularies"), RecordFormat.registry(RegistrySettings.of(goneUrl)))) {
       assertThat(control.rules()).extracting(AlertRule::getRuleId).containsExactly("plain");
     }
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream originalErr = System.err;
+    int exit;
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    try {
+      exit = PestreamCli.run("rules", "put", "cli-lost", "--prompt", "hum", "--bootstrap", kafka.bootstrapServers(),
+          "-D", "topics.alert-rules=" + topics.get("topics.alert-rules"), "-D", "records.wire-format=registry",
+          "-D", "records.registry.url=" + goneUrl);
+    } finally {
+      System.setErr(originalErr);
+    }
+    assertThat(exit).isEqualTo(ExitCode.REGISTRY.code());
+    assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("error: ").doesNotContain("\tat ");
   }
 
   private static List<String> ruleIds(ConsoleHttp http) {
