@@ -55,10 +55,10 @@ public final class Console implements AutoCloseable {
       timelines.seedEmbeddingCounts(index.countsByStream());
       EventHub events = new EventHub();
       control = new ControlTopicClient(settings.kafkaClient(), settings.topics().alertRules(),
-          settings.topics().tagVocabularies());
+          settings.topics().tagVocabularies(), settings.recordFormat());
       followers = new Followers(settings.kafkaClient(), settings.topics(), index,
           new EmbeddingCheck(manifest.modelId(), manifest.embeddingDim()), timelines, events, counters,
-          settings.horizon(), settings.commitInterval());
+          settings.horizon(), settings.commitInterval(), settings.recordFormat());
       followers.start();
       Search search = new Search(models.text(), index, heads);
       ConsoleServer server = ConsoleServer.start(settings, new ConsoleApi(timelines, search, control, index, counters,

@@ -1,5 +1,6 @@
 package dev.pestream.console;
 
+import dev.pestream.connectors.registry.RecordFormat;
 import dev.pestream.models.runtime.RuntimeOptions;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,6 +19,7 @@ public final class ConsoleSettings {
   private final Duration commitInterval;
   private final BearerToken token;
   private final RuntimeOptions runtime;
+  private final RecordFormat recordFormat;
 
   private ConsoleSettings(Builder b) {
     this.kafkaClient = b.kafkaClient;
@@ -30,6 +32,7 @@ public final class ConsoleSettings {
     this.commitInterval = b.commitInterval;
     this.token = b.token;
     this.runtime = b.runtime;
+    this.recordFormat = b.recordFormat;
   }
 
   public static Builder builder() {
@@ -80,6 +83,11 @@ public final class ConsoleSettings {
     return runtime;
   }
 
+  /** The job's framing: records are read in both, rules and vocabularies written in this one. */
+  public RecordFormat recordFormat() {
+    return recordFormat;
+  }
+
   public static final class Builder {
     private final Properties kafkaClient = new Properties();
     private ConsoleTopics topics;
@@ -91,6 +99,7 @@ public final class ConsoleSettings {
     private Duration commitInterval = ConsoleOptions.COMMIT_INTERVAL.defaultValue();
     private BearerToken token;
     private RuntimeOptions runtime = RuntimeOptions.cpu();
+    private RecordFormat recordFormat = RecordFormat.singleObject();
 
     public Builder bootstrapServers(String servers) {
       kafkaClient.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, servers);
@@ -148,12 +157,24 @@ public final class ConsoleSettings {
       return this;
     }
 
+    /**
+     * The job's {@code records.*} settings: the registry to resolve registry-framed records with, and
+     * the framing rules and vocabularies are written in (default: single-object, no registry).
+     */
+    public Builder recordFormat(RecordFormat format) {
+      this.recordFormat = format;
+      return this;
+    }
+
     public ConsoleSettings build() {
       if (kafkaClient.getProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, "").isBlank()) {
         throw new IllegalArgumentException("the console needs Kafka's bootstrap servers (--bootstrap HOST:PORT)");
       }
       if (topics == null) {
         throw new IllegalArgumentException("the console needs the job's topic names");
+      }
+      if (recordFormat == null) {
+        throw new IllegalArgumentException("the console needs the job's record format (records.wire-format)");
       }
       if (bundleDir == null || indexDir == null) {
         throw new IllegalArgumentException("the console needs a model bundle folder and an index folder");

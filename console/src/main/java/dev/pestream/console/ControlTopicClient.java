@@ -1,8 +1,9 @@
 package dev.pestream.console;
 
+import dev.pestream.connectors.registry.RecordFormat;
+import dev.pestream.connectors.registry.WireCodec;
 import dev.pestream.schemas.AlertRule;
 import dev.pestream.schemas.TagVocabulary;
-import dev.pestream.schemas.codec.RecordCodec;
 import dev.pestream.schemas.codec.RecordDecodingException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -41,12 +42,17 @@ public final class ControlTopicClient implements AutoCloseable {
   private final String rulesTopic;
   private final String vocabulariesTopic;
   private final KafkaProducer<byte[], byte[]> producer;
-  private final RecordCodec<AlertRule> rules = RecordCodec.of(AlertRule.class);
-  private final RecordCodec<TagVocabulary> vocabularies = RecordCodec.of(TagVocabulary.class);
+  private final WireCodec<AlertRule> rules;
+  private final WireCodec<TagVocabulary> vocabularies;
 
-  /** {@code client}: bootstrap servers and any standard Kafka client settings (security). */
-  public ControlTopicClient(Properties client, String rulesTopic, String vocabulariesTopic) {
+  /**
+   * {@code client}: bootstrap servers and any standard Kafka client settings (security);
+   * {@code format}: the job's framing, which changes are written in (both are read).
+   */
+  public ControlTopicClient(Properties client, String rulesTopic, String vocabulariesTopic, RecordFormat format) {
     this.client = client;
+    this.rules = format.codec(AlertRule.class);
+    this.vocabularies = format.codec(TagVocabulary.class);
     this.rulesTopic = rulesTopic;
     this.vocabulariesTopic = vocabulariesTopic;
     Properties p = new Properties();
@@ -65,11 +71,11 @@ public final class ControlTopicClient implements AutoCloseable {
   }
 
   public void put(AlertRule rule) {
-    send(rulesTopic, rule.getRuleId(), rules.encode(rule));
+    send(rulesTopic, rule.getRuleId(), rules.encode(rulesTopic, rule));
   }
 
   public void put(TagVocabulary vocabulary) {
-    send(vocabulariesTopic, vocabulary.getVocabularyId(), vocabularies.encode(vocabulary));
+    send(vocabulariesTopic, vocabulary.getVocabularyId(), vocabularies.encode(vocabulariesTopic, vocabulary));
   }
 
   /** Deletes rule {@code id}; false if there was none. */
@@ -101,7 +107,7 @@ public final class ControlTopicClient implements AutoCloseable {
   }
 
   /** The last value per key from the start of {@code topic} to its current end (tombstones remove). */
-  private <T extends SpecificRecordBase> Map<String, T> live(String topic, RecordCodec<T> codec) {
+  private <T extends SpecificRecordBase> Map<String, T> live(String topic, WireCodec<T> codec) {
     Properties p = new Properties();
     p.putAll(client);
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -130,6 +136,7 @@ public final class ControlTopicClient implements AutoCloseable {
           try {
             live.put(key, codec.decode(r.value()));
           } catch (RecordDecodingException | RuntimeException e) {
+            // an unknown schema id or an unreachable registry too: the rest of the topic still lists
             LOG.warn("skipping an unreadable record at {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
           }
         }

@@ -1,11 +1,12 @@
 package dev.pestream.console;
 
+import dev.pestream.connectors.registry.RecordFormat;
+import dev.pestream.connectors.registry.WireCodec;
 import dev.pestream.schemas.Alert;
 import dev.pestream.schemas.Caption;
 import dev.pestream.schemas.Embedding;
 import dev.pestream.schemas.EventSpan;
 import dev.pestream.schemas.TagEvent;
-import dev.pestream.schemas.codec.RecordCodec;
 import dev.pestream.schemas.codec.RecordDecodingException;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,7 +30,9 @@ import org.slf4j.LoggerFactory;
  * The two threads that follow the job's output topics (read_committed, so only what the job
  * committed): one feeds the embedding index and resumes where the index's last commit ends, the
  * other feeds the timelines and the live events, starting a horizon back in Kafka record time.
- * Consumers are assigned partitions (no group): the console's position lives in the index.
+ * Consumers are assigned partitions (no group): the console's position lives in the index. Records
+ * are read in both framings; a registry-framed one whose schema id the registry does not know, or
+ * that arrives while the registry is unreachable, is skipped (logged and counted) like any unreadable record.
  */
 public final class Followers implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Followers.class);
@@ -45,13 +48,14 @@ public final class Followers implements AutoCloseable {
   private final ConsoleCounters counters;
   private final Duration horizon;
   private final Duration commitInterval;
+  private final RecordFormat format;
   private final List<KafkaConsumer<byte[], byte[]>> consumers = new ArrayList<>();
   private final List<Thread> threads = new ArrayList<>();
   private volatile boolean running = true;
 
   public Followers(Properties client, ConsoleTopics topics, EmbeddingIndex index, EmbeddingCheck check,
                    Timelines timelines, EventHub events, ConsoleCounters counters, Duration horizon,
-                   Duration commitInterval) {
+                   Duration commitInterval, RecordFormat format) {
     this.client = client;
     this.topics = topics;
     this.index = index;
@@ -61,6 +65,7 @@ public final class Followers implements AutoCloseable {
     this.counters = counters;
     this.horizon = horizon;
     this.commitInterval = commitInterval;
+    this.format = format;
   }
 
   /** Assigns and positions both consumers (fails here if Kafka is unreachable), then starts the threads. */
@@ -94,7 +99,7 @@ public final class Followers implements AutoCloseable {
   }
 
   private void followEmbeddings(KafkaConsumer<byte[], byte[]> consumer) {
-    RecordCodec<Embedding> codec = RecordCodec.of(Embedding.class);
+    WireCodec<Embedding> codec = format.codec(Embedding.class);
     long lastCommit = System.nanoTime();
     boolean uncommitted = false;
     try {
@@ -142,10 +147,10 @@ public final class Followers implements AutoCloseable {
   }
 
   private void followResults(KafkaConsumer<byte[], byte[]> consumer) {
-    RecordCodec<EventSpan> spans = RecordCodec.of(EventSpan.class);
-    RecordCodec<Alert> alerts = RecordCodec.of(Alert.class);
-    RecordCodec<TagEvent> tags = RecordCodec.of(TagEvent.class);
-    RecordCodec<Caption> captions = RecordCodec.of(Caption.class);
+    WireCodec<EventSpan> spans = format.codec(EventSpan.class);
+    WireCodec<Alert> alerts = format.codec(Alert.class);
+    WireCodec<TagEvent> tags = format.codec(TagEvent.class);
+    WireCodec<Caption> captions = format.codec(Caption.class);
     long lastExpiry = System.nanoTime();
     try {
       while (running) {
@@ -187,7 +192,7 @@ public final class Followers implements AutoCloseable {
     return true;
   }
 
-  private static <T extends org.apache.avro.specific.SpecificRecordBase> T decode(RecordCodec<T> codec,
+  private static <T extends org.apache.avro.specific.SpecificRecordBase> T decode(WireCodec<T> codec,
                                                                                   ConsumerRecord<byte[], byte[]> r) {
     if (r.value() == null) {
       return null;

@@ -44,10 +44,11 @@ public final class ConsoleCommand implements Callable<Integer> {
   @Option(names = "--horizon", paramLabel = "DURATION", description = "How long results stay on the timelines (default 24h), e.g. 6h.")
   Duration horizon = ConsoleOptions.TIMELINE_HORIZON.defaultValue();
 
-  @Option(names = "--config", paramLabel = "FILE", description = "The job's YAML settings (topics.*, kafka.*).")
+  @Option(names = "--config", paramLabel = "FILE", description = "The job's YAML settings (topics.*, kafka.*, records.*).")
   Path configFile;
 
-  @Option(names = "-D", paramLabel = "KEY=VALUE", description = "Override one job setting (e.g. topics.spans=...).", mapFallbackValue = "")
+  @Option(names = "-D", paramLabel = "KEY=VALUE", description = "Override one job setting (e.g. topics.spans=...,"
+      + " records.registry.url=URL to read registry-framed records; records.wire-format=registry to write rules so).", mapFallbackValue = "")
   Map<String, String> overrides = new LinkedHashMap<>();
 
   @Override

@@ -4,6 +4,7 @@ import dev.pestream.console.Console;
 import dev.pestream.console.ConsoleSettings;
 import dev.pestream.console.ConsoleTopics;
 import dev.pestream.connectors.kafka.KafkaOptions;
+import dev.pestream.connectors.registry.RecordFormat;
 import dev.pestream.jobs.config.JobConfig;
 import dev.pestream.jobs.config.PerceptionOptions;
 import dev.pestream.jobs.run.CliError;
@@ -21,12 +22,13 @@ final class ConsoleLauncher {
         c.get(PerceptionOptions.TOPIC_ALERT_RULES), c.get(PerceptionOptions.TOPIC_TAG_VOCABULARIES));
   }
 
-  /** Settings with the job's bootstrap servers, client settings and topics filled in. */
+  /** Settings with the job's bootstrap servers, client settings, topics and record format (records.*) filled in. */
   static ConsoleSettings.Builder settings(JobConfig config, Path bundle, Path indexDir) {
     return ConsoleSettings.builder()
         .bootstrapServers(config.get(KafkaOptions.BOOTSTRAP_SERVERS))
         .kafkaClientProperties(config.kafkaClientProperties())
         .topics(topics(config))
+        .recordFormat(RecordFormat.from(config.flink()))
         .bundleDir(bundle)
         .indexDir(indexDir);
   }

@@ -4,6 +4,8 @@ import dev.pestream.console.BadRequest;
 import dev.pestream.console.ControlRequests;
 import dev.pestream.console.ControlTopicClient;
 import dev.pestream.connectors.kafka.KafkaOptions;
+import dev.pestream.connectors.registry.RecordFormat;
+import dev.pestream.connectors.registry.RegistryException;
 import dev.pestream.jobs.config.JobConfig;
 import dev.pestream.jobs.config.PerceptionOptions;
 import dev.pestream.jobs.run.CliError;
@@ -43,10 +45,11 @@ public final class RulesCommand implements Runnable {
     @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "Kafka bootstrap servers of the job.")
     String bootstrap;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "The job's YAML settings (topics.*, kafka.*).")
+    @Option(names = "--config", paramLabel = "FILE", description = "The job's YAML settings (topics.*, kafka.*, records.*).")
     Path configFile;
 
-    @Option(names = "-D", paramLabel = "KEY=VALUE", description = "Override one job setting (e.g. topics.alert-rules=...).", mapFallbackValue = "")
+    @Option(names = "-D", paramLabel = "KEY=VALUE", description = "Override one job setting (e.g. topics.alert-rules=...,"
+        + " records.wire-format=registry with records.registry.url=URL: rules are written in the job's framing).", mapFallbackValue = "")
     Map<String, String> overrides = new LinkedHashMap<>();
 
     ControlTopicClient open() {
@@ -60,7 +63,7 @@ public final class RulesCommand implements Runnable {
       Properties client = config.kafkaClientProperties();
       client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, config.get(KafkaOptions.BOOTSTRAP_SERVERS));
       return new ControlTopicClient(client, config.get(PerceptionOptions.TOPIC_ALERT_RULES),
-          config.get(PerceptionOptions.TOPIC_TAG_VOCABULARIES));
+          config.get(PerceptionOptions.TOPIC_TAG_VOCABULARIES), RecordFormat.from(config.flink()));
     }
   }
 
@@ -116,6 +119,12 @@ public final class RulesCommand implements Runnable {
       }
       try (ControlTopicClient rules = connection.open()) {
         rules.put(rule);
+      } catch (IllegalStateException e) {
+        if (e.getCause() instanceof RegistryException) {
+          throw new CliError(ExitCode.REGISTRY, e.getMessage(),
+              "check records.registry.url, the registry's credentials and that it is running", e);
+        }
+        throw e;
       }
       System.out.println("Rule " + ruleId + " saved; the running job applies it to the next chunks.");
       return 0;

@@ -89,8 +89,8 @@ class ArchitectureTest {
   }
 
   @Test
-  void theConsoleUsesModelsSchemasAndTheRuleChecksOfOperators() {
-    check(only(CONSOLE, CONSOLE, MODELS, SCHEMAS, "dev.pestream.operators.alerts.."));
+  void theConsoleUsesModelsSchemasTheRuleChecksOfOperatorsAndTheJobsWireFormat() {
+    check(only(CONSOLE, CONSOLE, MODELS, SCHEMAS, "dev.pestream.operators.alerts..", "dev.pestream.connectors.registry.."));
   }
 
   @Test
