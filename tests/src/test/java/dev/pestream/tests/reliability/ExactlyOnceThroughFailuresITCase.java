@@ -17,6 +17,7 @@ import dev.pestream.testing.flink.FlinkProcessCluster;
 import dev.pestream.tests.support.cluster.ExactlyOnceRun;
 import dev.pestream.tests.support.cluster.PerceptionJobSubmission;
 import dev.pestream.testing.Poll;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -102,10 +103,13 @@ class ExactlyOnceThroughFailuresITCase {
       try {
         long started = System.nanoTime();
         kafka.sendChunks(topics.get("topics.chunks"), feed);
+        int killsBesideAThrow = 0;
         for (Failure kill : failures.stream().filter(Failure::kill).toList()) {
           kafka.awaitCommittedOffsets(settings.get("job.group-id"), topics.get("topics.chunks"),
               Math.round(kill.at() * feed.size()), RUN);
-          killAndReplaceATaskManager(cluster, jobId, random);
+          if (killAndReplaceATaskManager(cluster, jobId, random, markers)) {
+            killsBesideAThrow++;
+          }
           System.out.printf("[faults] %s: job running again %.1f s into the run%n", kill,
               (System.nanoTime() - started) / 1e9);
         }
@@ -121,7 +125,9 @@ class ExactlyOnceThroughFailuresITCase {
               .as("every injected fault fired").isEqualTo(failures.stream().filter(f -> !f.kill())
                   .map(f -> markerName(f.chunk())).collect(Collectors.toSet()));
         }
-        assertThat(cluster.rest().jobMetric(jobId, "numRestarts")).as("restarts").isGreaterThanOrEqualTo(THROWS + KILLS);
+        // a throw that fires while a kill's failover is under way may share its restart
+        assertThat(cluster.rest().jobMetric(jobId, "numRestarts")).as("restarts (%d kills beside a throw)", killsBesideAThrow)
+            .isGreaterThanOrEqualTo(THROWS + KILLS - killsBesideAThrow);
       } finally {
         cluster.rest().cancel(jobId, JOB_START);
       }
@@ -152,18 +158,34 @@ class ExactlyOnceThroughFailuresITCase {
    * kill waits until the job has run for 2 s without a restart, so that it is a failure of its own,
    * not one folded into the recovery from an injected fault.
    */
-  private static void killAndReplaceATaskManager(FlinkProcessCluster cluster, String jobId, Random random)
-      throws InterruptedException {
+  /**
+   * Kills a TaskManager of the job once it runs steadily and waits until it runs again; true if an
+   * injected throw fired in the meantime (the two failures may then be one restart).
+   */
+  private static boolean killAndReplaceATaskManager(FlinkProcessCluster cluster, String jobId, Random random,
+      Path markers) throws InterruptedException, IOException {
     long steady;
+    long firedBefore;
     do {
       cluster.rest().awaitAllTasksRunning(jobId, JOB_START);
       steady = cluster.rest().jobMetric(jobId, "numRestarts");
+      firedBefore = firedFaults(markers);
       Thread.sleep(2000);
     } while (cluster.rest().jobMetric(jobId, "numRestarts") != steady);
     long restarts = steady;
     cluster.killAndReplaceTaskManagerOf(jobId, random, JOB_START);
     Poll.until("job restarted", JOB_START, () -> cluster.rest().jobMetric(jobId, "numRestarts"), n -> n > restarts);
     cluster.rest().awaitAllTasksRunning(jobId, JOB_START);
+    return firedFaults(markers) > firedBefore;
+  }
+
+  private static long firedFaults(Path markers) throws IOException {
+    if (!Files.isDirectory(markers)) {
+      return 0;
+    }
+    try (var fired = Files.list(markers)) {
+      return fired.count();
+    }
   }
 
   private static String markerName(String chunkId) {
