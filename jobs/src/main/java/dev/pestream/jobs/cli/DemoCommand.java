@@ -144,7 +144,7 @@ public final class DemoCommand implements Callable<Integer> {
     if (models == null) {
       System.out.println("Model: the CONTRACT bundle — a tiny engineered stand-in with the PE models' inputs and outputs");
       System.out.println("       whose answers are designed (a tone scores 'beep', a red frame 'red'). Its outputs are NOT");
-      System.out.println("       real Perception Encoder output. To run real PE-AV / PE-A-Frame weights, export a bundle");
+      System.out.println("       real Perception Encoder output. To run real PE-AV / PE-A-Frame weights, install them");
       System.out.println("       with ./pestream models pull facebook/pe-av-small and pass --models pe-av-small.");
     } else {
       System.out.println("Model: bundle " + bundle);
@@ -312,7 +312,7 @@ public final class DemoCommand implements Callable<Integer> {
           watcher.printSummary();
           if (settings.contractBundle()) {
             System.out.println("These results come from the CONTRACT bundle (engineered answers, not Perception Encoder"
-                + " output). Export real PE weights with models/export and pass --models DIR.");
+                + " output). Install real PE weights with ./pestream models pull and pass --models NAME.");
           }
           if (report != null) {
             JsonReport.write(report, about(settings, bundle), topicMap(config), watcher.records());
