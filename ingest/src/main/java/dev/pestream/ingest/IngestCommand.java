@@ -331,7 +331,7 @@ public class IngestCommand implements Callable<Integer> {
       BlobFileSystems.initialize(new Configuration());
       blobs = new BlobStore(BlobLocations.parseRoot(blobDir));
     } catch (SourcesFileException e) {
-      return fail(IngestExitCodes.USAGE, e, "fix that line of the sources file; its format is in ingest/README.md");
+      return fail(IngestExitCodes.USAGE, e, "fix the sources file; its format is in ingest/README.md");
     } catch (IllegalArgumentException e) {
       return fail(IngestExitCodes.USAGE, e, USAGE_HINT);
     }

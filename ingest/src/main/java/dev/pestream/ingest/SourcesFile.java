@@ -5,6 +5,7 @@ import java.io.Reader;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -75,8 +76,10 @@ public final class SourcesFile {
     String text;
     try {
       text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      throw new SourcesFileException(file + ": no such sources file");
     } catch (IOException e) {
-      throw new SourcesFileException(file + ": cannot read the sources file (" + e.getMessage() + ")");
+      throw new SourcesFileException(file + ": cannot read the sources file: " + e.getMessage());
     }
     Path parent = file.toAbsolutePath().getParent();
     return parse(text, file.toString(), parent);

@@ -67,11 +67,12 @@ class IngestCommandTest {
     assertThat(errors()).as("one line, before Kafka is asked").isEqualTo("error: " + sources
         + ":4: unknown key 'chunk-duraton' in a source (known: stream-id, url, file, chunk-duration, transcode,"
         + " video-bitrate, container, audio-format, realtime, live, max-reconnects, io-timeout)"
-        + " (fix that line of the sources file; its format is in ingest/README.md)\n");
+        + " (fix the sources file; its format is in ingest/README.md)\n");
     err.reset();
     assertThat(run("--sources", dir.resolve("none.yaml").toString(), "--topic", "t", "--bootstrap", "localhost:1"))
         .isEqualTo(IngestExitCodes.USAGE);
-    assertThat(errors()).startsWith("error: " + dir.resolve("none.yaml") + ": cannot read the sources file");
+    assertThat(errors()).isEqualTo("error: " + dir.resolve("none.yaml") + ": no such sources file"
+        + " (fix the sources file; its format is in ingest/README.md)\n");
   }
 
   @Test
