@@ -116,9 +116,12 @@ class KafkaBrokerFailuresITCase {
       Timeline timeline = new Timeline();
       try (PacedSender sender = new PacedSender(kafka, chunkTopic, KafkaTestClient.chunkRecords(feed),
           CHUNKS_PER_SECOND)) {
+        // a slow node restart must not use up the feed before the next kill: keep a reserve for each
+        sender.holdFrom(feed.size() - 2 * DURING_OUTAGE);
         kafka.awaitCommittedOffsets(group, chunkTopic, feed.size() / 10, RUN);
-        killLeaderThenRestart(kafka, group, chunkTopic, chunkTopic, timeline);
-        killLeaderThenRestart(kafka, group, chunkTopic, outputTopic, timeline);
+        killLeaderThenRestart(kafka, sender, group, chunkTopic, chunkTopic, timeline);
+        killLeaderThenRestart(kafka, sender, group, chunkTopic, outputTopic, timeline);
+        sender.allowUpTo(feed.size());
         timeline.add("rolling restart begins");
         brokers.rollingRestart(id -> timeline.add("rolling restart: node " + id + " stopped, restarted, in sync"));
         sender.awaitAllSent(RUN);
@@ -142,11 +145,13 @@ class KafkaBrokerFailuresITCase {
   /**
    * SIGKILL of the node leading partition 0 of {@code topic}; once the job has consumed {@link
    * #DURING_OUTAGE} more chunks without it (committed with a checkpoint: the job works on with a
-   * node down), the node is started again and waits until it is back in every ISR.
+   * node down; the sender lets that many more go if it holds them), the node is started again and
+   * waits until it is back in every ISR.
    */
-  private static void killLeaderThenRestart(KafkaTestClient kafka, String group, String chunks, String topic,
-      Timeline timeline) {
+  private static void killLeaderThenRestart(KafkaTestClient kafka, PacedSender sender, String group,
+      String chunks, String topic, Timeline timeline) {
     long before = kafka.committedOffsets(group, chunks);
+    sender.allowUpTo(Math.toIntExact(before) + DURING_OUTAGE);
     int leader = brokers.leaderOf(topic, 0);
     brokers.kill(leader);
     timeline.add("SIGKILL of node " + leader + ", leader of " + topic + "-0 (" + before + " chunks consumed)");

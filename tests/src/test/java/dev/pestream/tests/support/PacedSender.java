@@ -12,7 +12,10 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * Sends (key, value) records to a topic from a background thread at a steady rate, so a job sees
  * a live stream while a test kills processes or stops the job. {@link #pause()} holds the stream
  * (while a job restarts, however long that takes on a loaded machine) and {@link #resume()} goes on
- * at the same rate. {@link #close()} stops and joins the thread (its producer is closed there).
+ * at the same rate. {@link #holdFrom(int)} keeps the last records back until {@link
+ * #allowUpTo(int)} lets them go, so a test that injects faults one after another has fresh records
+ * left for each fault however long the ones before took. {@link #close()} stops and joins the thread
+ * (its producer is closed there).
  */
 public final class PacedSender implements AutoCloseable {
   private final Thread thread;
@@ -21,6 +24,7 @@ public final class PacedSender implements AutoCloseable {
   private volatile boolean stopped;
   private final Object gate = new Object();
   private boolean paused; // guarded by gate
+  private int limit; // guarded by gate: records from this index on are held
   private volatile Throwable failure;
 
   public PacedSender(KafkaTestClient kafka, String topic, List<byte[][]> records, int perSecond) {
@@ -28,12 +32,13 @@ public final class PacedSender implements AutoCloseable {
       throw new IllegalArgumentException("rate must be at least one record per second");
     }
     this.total = records.size();
+    this.limit = total;
     this.thread = new Thread(() -> {
       long start = System.nanoTime();
       int sentAtStart = 0;
       try (KafkaProducer<byte[], byte[]> producer = kafka.producer()) {
         for (byte[][] kv : records) {
-          if (awaitUnpaused()) { // the rate counts from the resume, not from before the pause
+          if (awaitUnpaused(sent.get())) { // the rate counts from the resume, not from before the pause
             start = System.nanoTime();
             sentAtStart = sent.get();
           }
@@ -73,11 +78,26 @@ public final class PacedSender implements AutoCloseable {
     }
   }
 
-  /** Blocks while paused; true if it did. */
-  private boolean awaitUnpaused() throws InterruptedException {
+  /** Holds every record from {@code index} on (as if paused there) until {@link #allowUpTo}. */
+  public void holdFrom(int index) {
+    synchronized (gate) {
+      limit = Math.max(0, Math.min(total, index));
+    }
+  }
+
+  /** Lets the first {@code count} records go (never holds back what an earlier call let go). */
+  public void allowUpTo(int count) {
+    synchronized (gate) {
+      limit = Math.max(limit, Math.min(total, count));
+      gate.notifyAll();
+    }
+  }
+
+  /** Blocks while paused or while record {@code next} is held; true if it did. */
+  private boolean awaitUnpaused(int next) throws InterruptedException {
     synchronized (gate) {
       boolean waited = false;
-      while (paused && !stopped) {
+      while ((paused || next >= limit) && !stopped) {
         gate.wait(100);
         waited = true;
       }
