@@ -2,6 +2,7 @@ package dev.pestream.console;
 
 import dev.pestream.connectors.registry.RecordFormat;
 import dev.pestream.models.runtime.RuntimeOptions;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
@@ -178,6 +179,9 @@ public final class ConsoleSettings {
       }
       if (bundleDir == null || indexDir == null) {
         throw new IllegalArgumentException("the console needs a model bundle folder and an index folder");
+      }
+      if (!Files.isDirectory(bundleDir)) {
+        throw new IllegalArgumentException("the model bundle folder " + bundleDir + " does not exist");
       }
       if (port < 0 || port > 65_535) {
         throw new IllegalArgumentException("port " + port + " is not a TCP port (0 to 65535; 0 = any free port)");

@@ -166,8 +166,9 @@ public final class EmbeddingIndex implements AutoCloseable {
    * [{@code fromUs}, {@code toUs}] (null = open).
    */
   public List<Hit> search(Modality modality, float[] query, int k, String streamGlob, Long fromUs, Long toUs) {
+    // each modality has its own vector field, so only the stream and time filters narrow the search;
+    // without them the graph is searched unfiltered (a filter over every window costs a bit set per query)
     BooleanQuery.Builder filter = new BooleanQuery.Builder();
-    filter.add(new TermQuery(new Term(MODALITY, modality.name())), BooleanClause.Occur.FILTER);
     if (streamGlob != null && !streamGlob.equals("*")) {
       filter.add(new WildcardQuery(new Term(STREAM, luceneWildcard(streamGlob))), BooleanClause.Occur.FILTER);
     }
@@ -179,7 +180,9 @@ public final class EmbeddingIndex implements AutoCloseable {
     }
     // HNSW explores more of the graph when asked for more neighbours: asking for at least
     // MIN_CANDIDATES and keeping the best k lifted recall@10 at 60,000 vectors from 0.93 to 1.0 (console/README.md)
-    Query knn = new KnnFloatVectorQuery(vectorField(modality), query, Math.max(k, MIN_CANDIDATES), filter.build());
+    BooleanQuery narrowing = filter.build();
+    Query knn = new KnnFloatVectorQuery(vectorField(modality), query, Math.max(k, MIN_CANDIDATES),
+        narrowing.clauses().isEmpty() ? null : narrowing);
     try {
       IndexSearcher searcher = searchers.acquire();
       try {

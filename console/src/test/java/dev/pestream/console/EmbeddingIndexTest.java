@@ -93,6 +93,24 @@ class EmbeddingIndexTest {
   }
 
   @Test
+  void aSearchFindsOnlyTheWindowsOfItsModality() {
+    try (EmbeddingIndex index = EmbeddingIndex.open(dir, MODEL)) {
+      long offset = 0;
+      for (Modality m : Modality.values()) {
+        for (int i = 0; i < 3; i++) {
+          index.add(embedding("cam-" + m, i * 1_000_000L, m, unit(4, 0, 1 + i)), P0, offset++);
+        }
+      }
+      index.commit();
+      for (Modality m : Modality.values()) {
+        assertThat(index.search(m, unit(4, 0, 1), 10, null, null, null)).as("search of %s", m).hasSize(3)
+            .allSatisfy(hit -> assertThat(hit.modality()).isEqualTo(m))
+            .allSatisfy(hit -> assertThat(hit.streamId()).isEqualTo("cam-" + m));
+      }
+    }
+  }
+
+  @Test
   void dotFromScoreInvertsLucenesMaximumInnerProductScaling() {
     for (double dot : new double[] {-40, -1, -0.25, 0, 0.25, 1, 17}) {
       float score = org.apache.lucene.util.VectorUtil.scaleMaxInnerProductScore((float) dot);

@@ -24,8 +24,9 @@ public final class ConsoleCommand implements Callable<Integer> {
   @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "Kafka bootstrap servers of the job.")
   String bootstrap;
 
-  @Option(names = "--models", paramLabel = "DIR", required = true,
-      description = "The job's model bundle (its text encoder turns queries into embeddings).")
+  @Option(names = "--models", paramLabel = "DIR|NAME", required = true,
+      description = "The job's model bundle: a folder, or a name installed by 'pestream models pull'"
+          + " (its text encoder turns queries into embeddings).")
   Path bundle;
 
   @Option(names = "--index-dir", paramLabel = "DIR",
@@ -56,9 +57,9 @@ public final class ConsoleCommand implements Callable<Integer> {
     Preflight.readableFile(configFile, "--config");
     JobConfig config = Preflight.setting(() -> JobConfig.load(configFile, settings()),
         "see 'pestream run --help' for the job settings");
-    Preflight.bundle(bundle);
+    Path bundleDir = Preflight.bundle(bundle);
     BearerToken required = token == null ? null : Preflight.setting(() -> BearerToken.resolve(token), "see 'pestream console --help'");
-    ConsoleSettings settings = Preflight.setting(() -> ConsoleLauncher.settings(config, bundle, indexDir())
+    ConsoleSettings settings = Preflight.setting(() -> ConsoleLauncher.settings(config, bundleDir, indexDir())
         .port(port).bind(bind).horizon(horizon).token(required).build(), "see 'pestream console --help'");
     Preflight.broker(config);
     CountDownLatch stop = StopSignals.install();

@@ -35,10 +35,10 @@ public final class Preflight {
     }
   }
 
-  /** A model bundle: manifest.json that matches the graph contract, and every file with its hash. */
   /**
    * The bundle {@code --models} names (a folder, or a name installed by {@code pestream models
-   * pull}, {@link ModelsHome}), checked; returns its folder.
+   * pull}, {@link ModelsHome}), checked (manifest.json matches the graph contract, every file has
+   * its hash); returns its folder.
    */
   public static Path bundle(Path given) {
     Path dir = ModelsHome.of(null, System.getenv()).resolve(given.toString());

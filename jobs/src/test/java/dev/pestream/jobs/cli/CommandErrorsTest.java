@@ -6,6 +6,7 @@ import dev.pestream.ingest.SourceException;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pestream.models.ContractBundle;
+import dev.pestream.models.bundle.ModelsHome;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -126,12 +127,25 @@ class CommandErrorsTest {
     expect(ExitCode.USAGE, "env:NAME or file:PATH", "console", "--models", models, "--token", "hunter2", "--bootstrap", UNREACHABLE);
     expect(ExitCode.USAGE, "not a TCP port", "console", "--models", models, "--port", "70000", "--bootstrap", UNREACHABLE);
     expect(ExitCode.KAFKA, "cannot reach Kafka at " + UNREACHABLE, "console", "--models", models, "--bootstrap", UNREACHABLE);
+    expect(ExitCode.KAFKA, "cannot reach Kafka at " + UNREACHABLE, "console", "--models", installed("console-named"),
+        "--bootstrap", UNREACHABLE);
     expect(ExitCode.USAGE, "threshold 1.5 is outside (0, 1)", "rules", "put", "r", "--prompt", "beep", "--threshold", "1.5",
         "--bootstrap", UNREACHABLE);
     expect(ExitCode.USAGE, "streamSelector must be a glob", "rules", "put", "r", "--prompt", "beep", "--streams", "",
         "--bootstrap", UNREACHABLE);
     expect(ExitCode.KAFKA, "cannot reach Kafka at " + UNREACHABLE, "rules", "list", "--bootstrap", UNREACHABLE);
     expect(ExitCode.USAGE, "missing subcommand", "rules");
+  }
+
+  /** Installs the contract bundle under {@code name} in the models home the build gives tests ({@value ModelsHome#ENV}). */
+  private static String installed(String name) {
+    String home = System.getenv(ModelsHome.ENV);
+    assertThat(home).as("the build sets " + ModelsHome.ENV + " for tests").isNotBlank();
+    Path precision = Path.of(home, name, ModelsHome.DEFAULT_PRECISION);
+    if (!Files.isDirectory(precision)) {
+      ContractBundle.materialize(precision);
+    }
+    return name;
   }
 
   private static String[] with(String command, String source, String[] options, String... more) {
