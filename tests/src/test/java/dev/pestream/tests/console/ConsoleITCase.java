@@ -95,9 +95,9 @@ class ConsoleITCase {
       // every window of both clips (9 per stream and modality with 2 s windows every 1 s), each once
       int expected = 2 * 9 * 3;
       List<Embedding> inKafka = kafka.readCommittedRecords(topics.get("topics.embeddings"), RecordCodec.of(Embedding.class),
-          expected + 2, Duration.ofSeconds(2), Duration.ofMinutes(3));
+          expected + 3, Duration.ofSeconds(2), Duration.ofMinutes(3));
       Set<String> windows = new HashSet<>();
-      inKafka.stream().filter(e -> e.getDim() == 1024 && e.getModelId().equals("pestream/contract-pe-av"))
+      inKafka.stream().filter(e -> !e.getStreamId().equals("bad"))
           .forEach(e -> windows.add(e.getStreamId() + "/" + e.getModality() + "/" + e.getWindowStartUs()));
       assertThat(windows).hasSize(expected);
       Poll.until("the console indexed every window", Duration.ofSeconds(30), () -> indexed(http), n -> n >= expected);
@@ -105,7 +105,7 @@ class ConsoleITCase {
       JsonNode status = http.ok("/api/status");
       assertThat(status.at("/indexed/audio").asInt() + status.at("/indexed/video").asInt()
           + status.at("/indexed/audio_video").asInt()).as("each window once after the restart").isEqualTo(expected);
-      assertThat(status.at("/counters/embeddingsSkipped").asLong()).as("wrong dimension + unknown model").isEqualTo(2);
+      assertThat(status.at("/counters/embeddingsSkipped").asLong()).as("wrong dimension + unknown model + NaN").isEqualTo(3);
 
       timeline(http);
       search(http);
@@ -121,7 +121,7 @@ class ConsoleITCase {
       Poll.until("the wiped index rebuilt from the topic", Duration.ofMinutes(1), () -> indexed(rebuilt), n -> n >= before);
       Thread.sleep(500);
       assertThat(indexed(rebuilt)).isEqualTo(before);
-      assertThat(rebuilt.ok("/api/status").at("/counters/embeddingsSkipped").asLong()).isEqualTo(2);
+      assertThat(rebuilt.ok("/api/status").at("/counters/embeddingsSkipped").asLong()).isEqualTo(3);
     } finally {
       console.close();
       job.cancel().get();
@@ -253,8 +253,12 @@ class ConsoleITCase {
         .setModelId("pestream/contract-pe-av").setModelVersion("1").setDim(3).setVector(List.of(1f, 2f, 3f))
         .setTruncated(false).setFrameCount(1).build();
     Embedding unknownModel = Embedding.newBuilder(wrongDim).setModelId("someone/else").build();
+    List<Float> overflowed = new ArrayList<>(java.util.Collections.nCopies(1024, 0.01f));
+    overflowed.set(5, Float.NaN); // what an fp16 graph that overflows gives
+    Embedding notFinite = Embedding.newBuilder(wrongDim).setDim(1024).setVector(overflowed).build();
     kafka.send(topic, "bad", codec.encode(wrongDim));
     kafka.send(topic, "bad", codec.encode(unknownModel));
+    kafka.send(topic, "bad", codec.encode(notFinite));
   }
 
   private static Caption caption() {
