@@ -74,13 +74,15 @@ public final class Followers implements AutoCloseable {
     List<TopicPartition> embeddingPartitions = partitions(embeddings, List.of(topics.embeddings()));
     embeddings.assign(embeddingPartitions);
     Map<TopicPartition, Long> committed = index.committedOffsets();
+    Map<TopicPartition, Long> firstKept = embeddings.beginningOffsets(embeddingPartitions, META_TIMEOUT);
     for (TopicPartition tp : embeddingPartitions) {
       Long offset = committed.get(tp);
-      if (offset == null) {
-        embeddings.seekToBeginning(List.of(tp));
-      } else {
-        embeddings.seek(tp, offset);
+      long first = firstKept.get(tp);
+      if (offset != null && offset < first) {
+        LOG.warn("{} no longer holds offsets {} to {} (removed by retention while the console was away): those"
+            + " windows cannot be searched; indexing what the topic still holds", tp, offset, first - 1);
       }
+      embeddings.seek(tp, offset == null ? first : Math.max(offset, first));
     }
     KafkaConsumer<byte[], byte[]> results = consumer();
     List<TopicPartition> resultPartitions = partitions(results, topics.timelineTopics());
@@ -209,6 +211,8 @@ public final class Followers implements AutoCloseable {
     Properties p = new Properties();
     p.putAll(client);
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    // a console fallen behind retention goes on with the oldest record left, not with the newest
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000");
     KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
