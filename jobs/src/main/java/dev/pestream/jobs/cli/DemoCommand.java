@@ -266,7 +266,8 @@ public final class DemoCommand implements Callable<Integer> {
             ingest(config, source, stopIngest); // bounded run: the job reads what is in Kafka when it starts
           }
         }
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, LocalFlink.loopbackOnly(config.flinkSettings()));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2,
+            LocalFlink.fileCheckpoints(LocalFlink.loopbackOnly(config.flinkSettings()), work.resolve("checkpoints")));
         env.enableCheckpointing(config.get(PerceptionOptions.CHECKPOINT_INTERVAL).toMillis());
         new PerceptionJob(settings).build(env, KafkaEndpoints.inputs(config), KafkaEndpoints.outputs(config));
         JobClient job = env.executeAsync("pestream demo");

@@ -1,9 +1,13 @@
 package dev.pestream.jobs.run;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Optional;
 import java.util.List;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.JobManagerOptions;
@@ -37,6 +41,11 @@ public final class LocalFlink {
       return env;
     }
     Configuration local = loopbackOnly(flinkSettings);
+    try {
+      fileCheckpoints(local, Files.createTempDirectory("pestream-checkpoints-"));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create a folder for the local run's checkpoints", e);
+    }
     if (!flinkSettings.contains(RestOptions.BIND_PORT)) {
       local.set(RestOptions.PORT, freePort());
     }
@@ -51,6 +60,19 @@ public final class LocalFlink {
       if (!settings.contains(address)) {
         local.set(address, LOOPBACK);
       }
+    }
+    return local;
+  }
+
+  /**
+   * {@code local} keeping checkpoints as files in {@code dir}, unless the settings name a checkpoint
+   * storage or folder. Flink's default for a MiniCluster keeps them in JobManager memory, which fails
+   * every checkpoint once one subtask's state passes 5 MB: the feature caches of about 15 streams.
+   */
+  public static Configuration fileCheckpoints(Configuration local, Path dir) {
+    if (!local.contains(CheckpointingOptions.CHECKPOINT_STORAGE) && !local.contains(CheckpointingOptions.CHECKPOINTS_DIRECTORY)) {
+      local.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+      local.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, dir.toUri().toString());
     }
     return local;
   }
