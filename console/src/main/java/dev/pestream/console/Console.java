@@ -52,7 +52,7 @@ public final class Console implements AutoCloseable {
       index = EmbeddingIndex.open(settings.indexDir(), manifest.modelId());
       ConsoleCounters counters = new ConsoleCounters();
       Timelines timelines = new Timelines();
-      timelines.seedEmbeddingCounts(index.countsByStream());
+      timelines.seedFromIndex(index.indexedStreams());
       EventHub events = new EventHub();
       control = new ControlTopicClient(settings.kafkaClient(), settings.topics().alertRules(),
           settings.topics().tagVocabularies(), settings.recordFormat());

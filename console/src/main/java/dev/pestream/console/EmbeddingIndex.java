@@ -17,6 +17,7 @@ import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.KnnFloatVectorField;
 import org.apache.lucene.document.LongPoint;
+import org.apache.lucene.document.NumericDocValuesField;
 import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.index.DirectoryReader;
@@ -36,6 +37,8 @@ import org.apache.lucene.search.KnnFloatVectorQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.SearcherManager;
+import org.apache.lucene.search.Sort;
+import org.apache.lucene.search.SortField;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.search.WildcardQuery;
@@ -54,6 +57,8 @@ public final class EmbeddingIndex implements AutoCloseable {
   static final String MODALITY = "modality";
   static final String START_US = "startUs";
   static final String END_US = "endUs";
+  /** The window end again, as doc values: the newest window of a stream is found by sorting on it. */
+  private static final String END_US_ORDER = "endUsOrder";
   private static final String OFFSET_PREFIX = "kafka-offset:";
   private static final String MODEL_ID = "modelId";
   private static final double RAM_BUFFER_MB = 128;
@@ -118,6 +123,7 @@ public final class EmbeddingIndex implements AutoCloseable {
     doc.add(new StoredField(START_US, e.getWindowStartUs()));
     doc.add(new LongPoint(END_US, e.getWindowEndUs()));
     doc.add(new StoredField(END_US, e.getWindowEndUs()));
+    doc.add(new NumericDocValuesField(END_US_ORDER, e.getWindowEndUs()));
     float[] vector = new float[e.getVector().size()];
     for (int i = 0; i < vector.length; i++) {
       vector[i] = e.getVector().get(i);
@@ -221,15 +227,19 @@ public final class EmbeddingIndex implements AutoCloseable {
     return counts;
   }
 
-  /** Windows indexed per stream and modality (what a restarted console shows before new ones arrive). */
-  public Map<String, Map<Modality, Integer>> countsByStream() {
-    Map<String, Map<Modality, Integer>> counts = new TreeMap<>();
+  /** What the index holds of one stream: windows per modality and the end of its newest window. */
+  public record IndexedStream(Map<Modality, Integer> counts, long lastWindowEndUs) {}
+
+  /** Every stream in the index (what a restarted console shows before new windows arrive). */
+  public Map<String, IndexedStream> indexedStreams() {
+    Map<String, IndexedStream> out = new TreeMap<>();
+    Sort newestFirst = new Sort(new SortField(END_US_ORDER, SortField.Type.LONG, true));
     try {
       IndexSearcher searcher = searchers.acquire();
       try {
         Terms terms = MultiTerms.getTerms(searcher.getIndexReader(), STREAM);
         if (terms == null) {
-          return counts;
+          return out;
         }
         TermsEnum streams = terms.iterator();
         for (BytesRef id = streams.next(); id != null; id = streams.next()) {
@@ -240,7 +250,10 @@ public final class EmbeddingIndex implements AutoCloseable {
                 .add(new TermQuery(stream), BooleanClause.Occur.FILTER)
                 .add(new TermQuery(new Term(MODALITY, m.name())), BooleanClause.Occur.FILTER).build()));
           }
-          counts.put(id.utf8ToString(), perModality);
+          ScoreDoc[] newest = searcher.search(new TermQuery(stream), 1, newestFirst).scoreDocs;
+          long lastEndUs = newest.length == 0 ? -1
+              : searcher.storedFields().document(newest[0].doc).getField(END_US).numericValue().longValue();
+          out.put(id.utf8ToString(), new IndexedStream(perModality, lastEndUs));
         }
       } finally {
         searchers.release(searcher);
@@ -248,9 +261,8 @@ public final class EmbeddingIndex implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return counts;
+    return out;
   }
-
 
   @Override
   public void close() {

@@ -106,10 +106,13 @@ public final class Timelines {
     seen(state, windowEndUs);
   }
 
-  /** Starts the embedding counts from what the index already holds (a restarted console). */
-  public synchronized void seedEmbeddingCounts(Map<String, Map<Modality, Integer>> counts) {
-    counts.forEach((streamId, perModality) ->
-        perModality.forEach((m, n) -> stream(streamId).embeddings.put(m, (long) n)));
+  /** Starts the embedding counts and each stream's last result from what the index holds (a restarted console). */
+  public synchronized void seedFromIndex(Map<String, EmbeddingIndex.IndexedStream> indexed) {
+    indexed.forEach((streamId, held) -> {
+      StreamState state = stream(streamId);
+      held.counts().forEach((m, n) -> state.embeddings.put(m, (long) n));
+      seen(state, held.lastWindowEndUs());
+    });
   }
 
   /** The stream's results overlapping [fromUs, toUs] (null = open), or null for an unknown stream. */

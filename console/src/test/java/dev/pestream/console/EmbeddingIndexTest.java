@@ -55,6 +55,11 @@ class EmbeddingIndexTest {
     try (EmbeddingIndex index = EmbeddingIndex.open(dir, MODEL)) {
       assertThat(index.committedOffsets()).containsExactlyInAnyOrderEntriesOf(Map.of(P0, 12L, P1, 4L));
       assertThat(index.counts()).containsEntry(Modality.AUDIO, 3);
+      Map<String, EmbeddingIndex.IndexedStream> streams = index.indexedStreams();
+      assertThat(streams).containsOnlyKeys("cam-1", "cam-2");
+      assertThat(streams.get("cam-1").counts()).containsEntry(Modality.AUDIO, 2).containsEntry(Modality.VIDEO, 0);
+      assertThat(streams.get("cam-1").lastWindowEndUs()).isEqualTo(3_000_000); // its newest window, [1 s, 3 s)
+      assertThat(streams.get("cam-2").lastWindowEndUs()).as("the uncommitted newer window is gone").isEqualTo(2_000_000);
       index.add(embedding("cam-2", 1_000_000, Modality.AUDIO, unit(4, 3, 1)), P1, 4); // read again after the restart
       index.advance(P0, 20);
       index.commit();

@@ -3,9 +3,11 @@ package dev.pestream.console;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pestream.schemas.EventSpan;
+import dev.pestream.schemas.Modality;
 import dev.pestream.schemas.SpanState;
 import dev.pestream.schemas.TagAction;
 import dev.pestream.schemas.TagEvent;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Timelines: spans replaced by their closing record, tag segments, the stream glob, the horizon. */
@@ -54,6 +56,20 @@ class TimelinesTest {
     assertThat(t.streams("cam-?")).extracting(Timelines.StreamSummary::streamId).containsExactly("cam-1", "cam-x");
     assertThat(t.streams("*1*")).extracting(Timelines.StreamSummary::streamId).containsExactly("cam-1", "cam-10");
     assertThat(t.streams(null)).hasSize(4);
+  }
+
+  @Test
+  void aRestartedConsoleStartsFromWhatTheIndexHolds() {
+    Timelines t = new Timelines();
+    t.seedFromIndex(Map.of("cam-1", new EmbeddingIndex.IndexedStream(Map.of(Modality.AUDIO, 4, Modality.VIDEO, 2), 9_000_000)));
+    assertThat(t.streams(null)).singleElement().satisfies(s -> {
+      assertThat(s.lastResultUs()).isEqualTo(9_000_000L);
+      assertThat(s.counts()).containsEntry("embeddings.audio", 4L).containsEntry("embeddings.video", 2L)
+          .containsEntry("embeddings.audio_video", 0L);
+    });
+    t.countEmbedding("cam-1", Modality.AUDIO, 10_000_000);
+    assertThat(t.streams(null).get(0).lastResultUs()).isEqualTo(10_000_000L);
+    assertThat(t.streams(null).get(0).counts()).containsEntry("embeddings.audio", 5L);
   }
 
   @Test

@@ -32,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A console that was away while retention removed embeddings it had not indexed yet: restarted,
  * it indexes what the topic still holds (instead of jumping to the newest record and missing
- * those too), each window once.
+ * those too), each window once; restarted again with nothing new, it lists the stream with its
+ * counts and last result from the index.
  */
 @ExtendWith({KafkaBrokerExtension.class, KafkaClientLeakCheck.class})
 class ConsoleRetentionITCase {
@@ -68,6 +69,14 @@ class ConsoleRetentionITCase {
       List<Long> starts = new ArrayList<>();
       http.ok("/api/search?q=beep&modality=audio&k=50").get("results").forEach(r -> starts.add(r.get("windowStartUs").asLong()));
       assertThat(starts).hasSize(15).doesNotContain(10L, 11L, 12L, 13L, 14L);
+    }
+
+    // with nothing new on the topic, a restarted console lists the stream from its index at once
+    try (Console console = Console.start(settings)) {
+      JsonNode cam = new ConsoleHttp(console.url()).ok("/api/streams").at("/streams/0");
+      assertThat(cam.get("streamId").asText()).isEqualTo("cam");
+      assertThat(cam.get("lastResultUs").asLong()).as("end of window 19").isEqualTo(20);
+      assertThat(cam.at("/counts/embeddings.audio").asInt()).isEqualTo(15);
     }
   }
 
