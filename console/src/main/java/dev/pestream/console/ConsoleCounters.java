@@ -10,6 +10,7 @@ public final class ConsoleCounters {
   final AtomicLong embeddingsSkipped = new AtomicLong();
   final AtomicLong timelineRecords = new AtomicLong();
   final AtomicLong timelineRecordsSkipped = new AtomicLong();
+  final AtomicLong followerRestarts = new AtomicLong();
 
   public Map<String, Long> snapshot() {
     Map<String, Long> m = new LinkedHashMap<>();
@@ -17,6 +18,7 @@ public final class ConsoleCounters {
     m.put(ConsoleMetricNames.EMBEDDINGS_SKIPPED, embeddingsSkipped.get());
     m.put(ConsoleMetricNames.TIMELINE_RECORDS, timelineRecords.get());
     m.put(ConsoleMetricNames.TIMELINE_RECORDS_SKIPPED, timelineRecordsSkipped.get());
+    m.put(ConsoleMetricNames.FOLLOWER_RESTARTS, followerRestarts.get());
     return m;
   }
 }

@@ -114,6 +114,13 @@ public final class EmbeddingIndex implements AutoCloseable {
     return offsets;
   }
 
+  /** Where reading each partition goes on: past what was added or advanced since the last commit, else the commit. */
+  public Map<TopicPartition, Long> positions() {
+    Map<TopicPartition, Long> positions = committedOffsets();
+    positions.putAll(pending);
+    return positions;
+  }
+
   /** Adds the embedding read at {@code offset} of {@code partition}; the next commit covers it. */
   public void add(Embedding e, TopicPartition partition, long offset) {
     Document doc = new Document();

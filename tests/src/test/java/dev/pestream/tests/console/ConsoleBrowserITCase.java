@@ -86,7 +86,7 @@ class ConsoleBrowserITCase {
       }
 
       ConsoleSettings settings = ConsoleSettings.builder().bootstrapServers(kafka.bootstrapServers())
-          .topics(ConsoleITCase.consoleTopics(topics)).bundleDir(bundle).indexDir(scratch.resolve("index")).port(0).build();
+          .topics(JobTopicsForConsole.of(topics)).bundleDir(bundle).indexDir(scratch.resolve("index")).port(0).build();
       ChromeDriver browser = null;
       try (Console console = Console.start(settings)) {
         browser = chromium();

@@ -12,7 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /** A small JSON client for the console's API in tests. */
-final class ConsoleHttp {
+public final class ConsoleHttp {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final String base;
@@ -20,7 +20,7 @@ final class ConsoleHttp {
   /** A response: the status code and the parsed JSON body (null when empty). */
   record Answer(int status, JsonNode json) {}
 
-  ConsoleHttp(String url) {
+  public ConsoleHttp(String url) {
     this.base = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
   }
 
@@ -38,7 +38,7 @@ final class ConsoleHttp {
   }
 
   /** GET that must answer 200. */
-  JsonNode ok(String path) {
+  public JsonNode ok(String path) {
     Answer a = get(path);
     if (a.status() != 200) {
       throw new IllegalStateException("GET " + path + " answered " + a.status() + ": " + a.json());

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pestream.console.Console;
 import dev.pestream.console.ConsoleSettings;
-import dev.pestream.console.ConsoleTopics;
 import dev.pestream.jobs.KafkaEndpoints;
 import dev.pestream.jobs.PerceptionJob;
 import dev.pestream.jobs.PerceptionSettings;
@@ -77,7 +76,7 @@ class ConsoleITCase {
     JobClient job = env.executeAsync("console-it");
     Path indexDir = scratch.resolve("index");
     ConsoleSettings settings = ConsoleSettings.builder().bootstrapServers(kafka.bootstrapServers())
-        .topics(consoleTopics(topics)).bundleDir(bundle).indexDir(indexDir).port(0)
+        .topics(JobTopicsForConsole.of(topics)).bundleDir(bundle).indexDir(indexDir).port(0)
         .commitInterval(Duration.ofMillis(200)).build();
     Console console = Console.start(settings);
     try {
@@ -290,8 +289,4 @@ class ConsoleITCase {
     return JobConfig.of(s);
   }
 
-  static ConsoleTopics consoleTopics(Map<String, String> t) {
-    return new ConsoleTopics(t.get("topics.embeddings"), t.get("topics.spans"), t.get("topics.alerts"), t.get("topics.tags"),
-        t.get("topics.captions"), t.get("topics.alert-rules"), t.get("topics.tag-vocabularies"));
-  }
 }

@@ -82,7 +82,7 @@ class ConsoleRegistryITCase {
       kafka.send(spans, "cam-reg", UNKNOWN_SCHEMA_ID);
 
       ConsoleSettings settings = ConsoleSettings.builder().bootstrapServers(kafka.bootstrapServers())
-          .topics(ConsoleITCase.consoleTopics(topics)).bundleDir(bundle).indexDir(scratch.resolve("index")).port(0)
+          .topics(JobTopicsForConsole.of(topics)).bundleDir(bundle).indexDir(scratch.resolve("index")).port(0)
           .commitInterval(Duration.ofMillis(200)).recordFormat(format).build();
       try (Console console = Console.start(settings)) {
         ConsoleHttp http = new ConsoleHttp(console.url());

@@ -46,7 +46,7 @@ class ConsoleRetentionITCase {
     Map<String, String> topics = kafka.newJobTopics("retention-", 1);
     String embeddings = topics.get("topics.embeddings");
     ConsoleSettings settings = ConsoleSettings.builder().bootstrapServers(kafka.bootstrapServers())
-        .topics(ConsoleITCase.consoleTopics(topics)).bundleDir(ContractBundle.materialize(scratch.resolve("bundle")))
+        .topics(JobTopicsForConsole.of(topics)).bundleDir(ContractBundle.materialize(scratch.resolve("bundle")))
         .indexDir(scratch.resolve("index")).port(0).commitInterval(Duration.ofMillis(200)).build();
     sendWindows(kafka, embeddings, 0, 10);
     try (Console console = Console.start(settings)) {

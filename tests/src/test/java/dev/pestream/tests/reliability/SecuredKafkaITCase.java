@@ -8,11 +8,20 @@ import dev.pestream.testing.kafka.BrokerSecurity.Tls;
 import dev.pestream.testing.kafka.EmbeddedKafkaBroker;
 import dev.pestream.jobs.run.RunCommand;
 import dev.pestream.jobs.config.JobConfig;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pestream.console.Console;
+import dev.pestream.console.ConsoleSettings;
 import dev.pestream.models.ContractBundle;
 import dev.pestream.schemas.Embedding;
+import dev.pestream.schemas.EventSpan;
+import dev.pestream.schemas.Modality;
+import dev.pestream.schemas.SpanState;
 import dev.pestream.schemas.MediaChunk;
 import dev.pestream.schemas.codec.RecordCodec;
+import dev.pestream.tests.console.ConsoleHttp;
+import dev.pestream.tests.console.JobTopicsForConsole;
 import dev.pestream.tests.support.ClipScript;
+import dev.pestream.testing.Poll;
 import dev.pestream.testing.flink.FlinkMiniCluster;
 import dev.pestream.testing.kafka.KafkaClientLeakCheck;
 import dev.pestream.testing.kafka.KafkaTestClient;
@@ -27,6 +36,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -87,6 +97,8 @@ class SecuredKafkaITCase {
   /** The job's principal: the CN of its certificate and its SCRAM user name. */
   private static final String JOB = "pestream-job";
   private static final String TOPIC_PREFIX = "sec-";
+  /** The console test's topics: outside the job's ACL prefix. */
+  private static final String CONSOLE_PREFIX = "console-acl-";
 
   private static Path dir;
   private static LogCapture logs;
@@ -232,8 +244,65 @@ class SecuredKafkaITCase {
     assertRefused(scram, scramClient("mallory", malloryPassword), topic, TopicAuthorizationException.class);
   }
 
+  /**
+   * The console as mallory, who may see the topics but not yet read the spans: its timeline
+   * follower fails on the missing ACL, is counted and starts over with backoff while the index
+   * follower goes on; once READ is granted the span reaches the timeline without a restart.
+   */
   @Test
   @Order(4)
+  void theConsoleHealsOnceAMissingReadAclIsGranted() throws Exception {
+    KafkaTestClient admin = new KafkaTestClient(broker.bootstrapServers());
+    Map<String, String> topics = admin.newJobTopics(CONSOLE_PREFIX, 1);
+    String spans = topics.get("topics.spans");
+    List<AclBinding> acls = new ArrayList<>();
+    acls.add(allow("mallory", new ResourcePattern(ResourceType.TOPIC, CONSOLE_PREFIX, PatternType.PREFIXED), AclOperation.DESCRIBE));
+    topics.values().stream().filter(t -> !t.equals(spans)).forEach(t ->
+        acls.add(allow("mallory", new ResourcePattern(ResourceType.TOPIC, t, PatternType.LITERAL), AclOperation.READ)));
+    createAcls(acls);
+
+    Properties client = new Properties();
+    client.putAll(scramClient("mallory", malloryPassword));
+    ConsoleSettings settings = ConsoleSettings.builder().bootstrapServers(broker.bootstrapServers("SCRAM"))
+        .kafkaClientProperties(client).topics(JobTopicsForConsole.of(topics)).bundleDir(bundle)
+        .indexDir(dir.resolve("console-index")).port(0).commitInterval(Duration.ofMillis(200)).build();
+    admin.send(spans, "gate", RecordCodec.of(EventSpan.class).encode(EventSpan.newBuilder().setSpanId("s1")
+        .setStreamId("gate").setPromptId("beep").setPromptText("beep").setStartUs(1_000_000).setEndUs(2_000_000L)
+        .setState(SpanState.CLOSED).setPeakScore(0.9f).setMeanScore(0.8f).setThreshold(0.5f)
+        .setModelId("pestream/contract-pe-av").setModelVersion("1").build()));
+    try (Console console = Console.start(settings)) {
+      ConsoleHttp http = new ConsoleHttp(console.url());
+      Poll.until("the timeline follower failing on the missing ACL", Duration.ofSeconds(30),
+          () -> http.ok("/api/status").at("/counters/followerRestarts").asLong(), n -> n >= 2);
+      assertThat(http.ok("/api/streams").get("streams")).as("no span read without READ").isEmpty();
+      admin.send(topics.get("topics.embeddings"), "gate", RecordCodec.of(Embedding.class).encode(Embedding.newBuilder()
+          .setStreamId("gate").setWindowStartUs(0).setWindowEndUs(2_000_000).setModality(Modality.AUDIO)
+          .setModelId("pestream/contract-pe-av").setModelVersion("1").setDim(1024)
+          .setVector(new ArrayList<>(Collections.nCopies(1024, 0.01f))).setTruncated(false).setFrameCount(50).build()));
+      Poll.until("the index follower, which may read, going on meanwhile", Duration.ofSeconds(30),
+          () -> http.ok("/api/status").at("/indexed/audio").asInt(), n -> n == 1);
+
+      createAcls(List.of(allow("mallory", new ResourcePattern(ResourceType.TOPIC, spans, PatternType.LITERAL), AclOperation.READ)));
+      JsonNode timeline = Poll.until("the span on the timeline once READ is granted", Duration.ofSeconds(60),
+          () -> http.ok("/api/streams/gate/timeline"), t -> t.get("spans").size() == 1);
+      assertThat(timeline.at("/spans/0/startUs").asLong()).isEqualTo(1_000_000);
+      assertThat(logs.text()).contains("the timeline follower failed; it starts over in")
+          .contains("TopicAuthorizationException");
+    }
+  }
+
+  private static AclBinding allow(String user, ResourcePattern resource, AclOperation operation) {
+    return new AclBinding(resource, new AccessControlEntry("User:" + user, "*", operation, AclPermissionType.ALLOW));
+  }
+
+  private static void createAcls(List<AclBinding> acls) throws Exception {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+      admin.createAcls(acls).all().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  @Order(5)
   void noSecretAppearsInLogsOrPrintedSettings() throws Exception {
     String captured = logs.text();
     String brokerLog = Files.readString(broker.logFile(), StandardCharsets.UTF_8);
