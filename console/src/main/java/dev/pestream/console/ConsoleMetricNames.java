@@ -12,6 +12,6 @@ public final class ConsoleMetricNames {
   public static final String TIMELINE_RECORDS = "timelineRecords";
   /** Timeline records that could not be decoded (skipped). */
   public static final String TIMELINE_RECORDS_SKIPPED = "timelineRecordsSkipped";
-  /** Times a follower failed (a Kafka error such as a missing ACL, a full disk) and started over after a backoff. */
+  /** Times a follower failed (a Kafka error such as a missing ACL) and started over after a backoff. */
   public static final String FOLLOWER_RESTARTS = "followerRestarts";
 }

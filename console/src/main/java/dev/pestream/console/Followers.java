@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * Consumers are assigned partitions (no group): the console's position lives in the index. Records
  * are read in both framings; a registry-framed one whose schema id the registry does not know, or
  * that arrives while the registry is unreachable, is skipped (logged and counted) like any unreadable record.
- * A follower that fails (a Kafka error, a full disk) starts over after a backoff where it stood
+ * A follower that fails (a Kafka error such as a missing ACL) starts over after a backoff where it stood
  * ({@link #supervise}); the page keeps serving meanwhile.
  */
 public final class Followers implements AutoCloseable {
@@ -218,7 +218,7 @@ public final class Followers implements AutoCloseable {
 
   /**
    * Runs a follower's {@code loop} until the console closes. A failure (a Kafka error such as a
-   * missing READ ACL or a lost authorization, a full disk under the index) is logged and counted,
+   * missing READ ACL or a lost authorization) is logged and counted,
    * and the loop starts over after a backoff, 1 s doubling to 30 s, at the position {@code
    * reposition} sets: the page keeps serving meanwhile and the follower heals once the cause is gone.
    */
