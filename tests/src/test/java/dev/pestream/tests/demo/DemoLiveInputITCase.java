@@ -13,8 +13,10 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -38,33 +40,12 @@ class DemoLiveInputITCase {
     Path clip = beeps("beeps.ts", 30);
     Path report = dir.resolve("report.json");
     String printed;
-    int exit;
     try (SrtListener srt = SrtListener.start(clip)) {
-      PrintStream original = System.out;
-      ByteArrayOutputStream captured = new ByteArrayOutputStream();
-      System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-      try {
-        exit = PestreamCli.run("demo", "--input", srt.url(), "--duration", "11s", "--prompt", "beep",
-            "--report", report.toString(), "--work-dir", dir.resolve("work").toString());
-      } finally {
-        System.setOut(original);
-      }
-      printed = captured.toString(StandardCharsets.UTF_8);
-      System.out.println(printed);
+      printed = runDemo(System.in, "--input", srt.url(), "--duration", "11s", "--prompt", "beep",
+          "--report", report.toString(), "--work-dir", dir.resolve("work").toString());
     }
-    assertThat(exit).as(printed).isZero();
     assertThat(printed).contains("Ingesting " + "srt://127.0.0.1").contains("live for 11 s").contains("Summary per stream");
-
-    JsonNode root = new ObjectMapper().readTree(report.toFile());
-    List<JsonNode> beeps = StreamSupport.stream(root.at("/topics/spans/records").spliterator(), false)
-        .filter(s -> s.get("state").asText().equals("CLOSED") && s.get("promptId").asText().equals("beep")).toList();
-    assertThat(beeps).as(printed).hasSize(2);
-    for (int i = 0; i < 2; i++) {
-      long start = (4 + 4L * i) * SECOND;
-      assertThat(beeps.get(i).get("streamId").asText()).isEqualTo("127.0.0.1");
-      assertThat(beeps.get(i).get("startUs").asLong()).as("beep %d", i).isBetween(start - 40_000, start + 40_000);
-      assertThat(beeps.get(i).get("endUs").get("long").asLong()).isBetween(start + SECOND - 40_000, start + SECOND + 80_000);
-    }
+    assertTwoBeeps(report, "127.0.0.1", printed);
   }
 
   /** {@code pestream demo --input -}: a clip piped into the demo (as {@code ffmpeg ... -f mpegts - | pestream demo --input -}). */
@@ -73,30 +54,44 @@ class DemoLiveInputITCase {
     Path clip = beeps("piped.ts", 12);
     Path report = dir.resolve("stdin-report.json");
     String printed;
-    int exit;
+    try (InputStream piped = Files.newInputStream(clip)) {
+      printed = runDemo(piped, "--input", "-", "--prompt", "beep", "--report", report.toString(),
+          "--work-dir", dir.resolve("work-stdin").toString());
+    }
+    assertThat(printed).contains("Ingesting stdin as stream 'stdin'");
+    assertTwoBeeps(report, "stdin", printed);
+  }
+
+  /** {@code pestream demo ARGS} in this JVM with {@code stdin}; it must exit 0. Returns what it printed. */
+  private static String runDemo(InputStream stdin, String... args) {
     InputStream originalIn = System.in;
     PrintStream originalOut = System.out;
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    try (InputStream piped = Files.newInputStream(clip)) {
-      System.setIn(piped);
+    int exit;
+    try {
+      System.setIn(stdin);
       System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-      exit = PestreamCli.run("demo", "--input", "-", "--prompt", "beep", "--report", report.toString(),
-          "--work-dir", dir.resolve("work-stdin").toString());
+      exit = PestreamCli.run(Stream.concat(Stream.of("demo"), Arrays.stream(args))
+          .toArray(String[]::new));
     } finally {
       System.setIn(originalIn);
       System.setOut(originalOut);
     }
-    printed = captured.toString(StandardCharsets.UTF_8);
+    String printed = captured.toString(StandardCharsets.UTF_8);
     System.out.println(printed);
     assertThat(exit).as(printed).isZero();
+    return printed;
+  }
 
+  /** The report holds the clip's two beeps, [4, 5) s and [8, 9) s, on {@code streamId}, each within a frame. */
+  private static void assertTwoBeeps(Path report, String streamId, String printed) throws Exception {
     JsonNode root = new ObjectMapper().readTree(report.toFile());
     List<JsonNode> beeps = StreamSupport.stream(root.at("/topics/spans/records").spliterator(), false)
         .filter(s -> s.get("state").asText().equals("CLOSED") && s.get("promptId").asText().equals("beep")).toList();
     assertThat(beeps).as(printed).hasSize(2);
     for (int i = 0; i < 2; i++) {
       long start = (4 + 4L * i) * SECOND;
-      assertThat(beeps.get(i).get("streamId").asText()).isEqualTo("stdin");
+      assertThat(beeps.get(i).get("streamId").asText()).isEqualTo(streamId);
       assertThat(beeps.get(i).get("startUs").asLong()).as("beep %d", i).isBetween(start - 40_000, start + 40_000);
       assertThat(beeps.get(i).get("endUs").get("long").asLong()).isBetween(start + SECOND - 40_000, start + SECOND + 80_000);
     }
