@@ -1,9 +1,11 @@
 package dev.pestream.formats;
 
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
+import static org.assertj.core.api.Assertions.assertThat;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideOutsideOfPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 
+import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
@@ -15,10 +17,12 @@ import org.junit.jupiter.api.Test;
 class FormatsArchitectureTest {
   @Test
   void theFormatUsesOnlyTheSchemasOfOurs() {
+    JavaClasses format = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+        .importPackages("dev.pestream.formats");
+    assertThat(format.contain(PestreamAvroFormatFactory.class)).as("the rule sees the format's classes").isTrue();
     classes().that().resideInAPackage("dev.pestream.formats..")
         .should().onlyDependOnClassesThat(resideOutsideOfPackage("dev.pestream..")
             .or(resideInAnyPackage("dev.pestream.formats..", "dev.pestream.schemas..")))
-        .check(new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-            .importPackages("dev.pestream.formats"));
+        .check(format);
   }
 }

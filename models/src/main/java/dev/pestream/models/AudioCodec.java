@@ -17,7 +17,7 @@ public final class AudioCodec extends RoleClient {
 
   /** Features {@code [waveform.length / hopSamples][featureDim]}; the length must be a positive multiple of the hop. */
   public float[][] encode(float[] waveform) {
-    return await(encodeAsync(waveform));
+    return ModelCalls.await(encodeAsync(waveform));
   }
 
   public CompletableFuture<float[][]> encodeAsync(float[] waveform) {

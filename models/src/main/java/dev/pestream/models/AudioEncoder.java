@@ -15,7 +15,7 @@ public final class AudioEncoder extends RoleClient {
   }
 
   public float[] embed(float[][] features) {
-    return await(embedAsync(features));
+    return ModelCalls.await(embedAsync(features));
   }
 
   public CompletableFuture<float[]> embedAsync(float[][] features) {

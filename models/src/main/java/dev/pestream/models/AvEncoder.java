@@ -21,7 +21,7 @@ public final class AvEncoder extends RoleClient {
   }
 
   public float[] embed(float[][] audioFeatures, float[][] frameFeatures) {
-    return await(embedAsync(audioFeatures, frameFeatures));
+    return ModelCalls.await(embedAsync(audioFeatures, frameFeatures));
   }
 
   public CompletableFuture<float[]> embedAsync(float[][] audioFeatures, float[][] frameFeatures) {

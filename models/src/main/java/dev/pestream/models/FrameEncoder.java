@@ -17,7 +17,7 @@ public final class FrameEncoder extends RoleClient {
 
   /** Encodes {@code pixelValues}: float {@code [3][S][S]} flattened, already normalised ({@link #toPixelValues}). */
   public float[] encode(float[] pixelValues) {
-    return await(encodeAsync(pixelValues));
+    return ModelCalls.await(encodeAsync(pixelValues));
   }
 
   public CompletableFuture<float[]> encodeAsync(float[] pixelValues) {

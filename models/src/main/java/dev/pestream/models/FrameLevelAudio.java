@@ -20,7 +20,7 @@ public final class FrameLevelAudio extends RoleClient {
   }
 
   public float[][] embed(float[][] features) {
-    return await(embedAsync(features));
+    return ModelCalls.await(embedAsync(features));
   }
 
   public CompletableFuture<float[][]> embedAsync(float[][] features) {

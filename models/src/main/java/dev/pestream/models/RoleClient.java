@@ -6,9 +6,8 @@ import dev.pestream.models.runtime.ItemTensor;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 
-/** Shared plumbing of the typed role clients: submit to the graph's shared session, unwrap errors, reshape rows. */
+/** Shared plumbing of the typed role clients: submit to the graph's shared session, reshape rows. */
 abstract class RoleClient {
   protected final BatchedSession session;
 
@@ -23,18 +22,6 @@ abstract class RoleClient {
 
   protected CompletableFuture<ItemResult> submit(Map<String, ItemTensor> inputs) {
     return session.submit(inputs);
-  }
-
-  /** Waits for an async result; the batch's error is rethrown as is (usually a ModelRunException). */
-  protected static <T> T await(CompletableFuture<T> future) {
-    try {
-      return future.join();
-    } catch (CompletionException e) {
-      if (e.getCause() instanceof RuntimeException r) {
-        throw r;
-      }
-      throw e;
-    }
   }
 
   /** Flattens {@code rows} of exactly {@code width} values each; rejects empty input. */

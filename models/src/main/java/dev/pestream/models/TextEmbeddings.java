@@ -32,7 +32,7 @@ public final class TextEmbeddings {
 
   /** The embedding of {@code text} for {@code head} (a copy: callers may modify it). */
   public float[] embed(String text, String head) {
-    return RoleClient.await(embedAsync(text, head));
+    return ModelCalls.await(embedAsync(text, head));
   }
 
   public CompletableFuture<float[]> embedAsync(String text, String head) {

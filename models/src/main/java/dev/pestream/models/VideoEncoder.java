@@ -15,7 +15,7 @@ public final class VideoEncoder extends RoleClient {
   }
 
   public float[] embed(float[][] frameFeatures) {
-    return await(embedAsync(frameFeatures));
+    return ModelCalls.await(embedAsync(frameFeatures));
   }
 
   public CompletableFuture<float[]> embedAsync(float[][] frameFeatures) {

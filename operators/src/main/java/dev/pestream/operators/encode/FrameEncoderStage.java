@@ -1,5 +1,6 @@
 package dev.pestream.operators.encode;
 
+import dev.pestream.models.ModelCalls;
 import dev.pestream.models.Models;
 import dev.pestream.models.bundle.MediaSpecs;
 import dev.pestream.operators.common.ModelsSpec;
@@ -11,7 +12,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 import org.apache.flink.api.common.operators.MailboxExecutor;
 import org.apache.flink.api.common.state.ValueState;
@@ -177,7 +177,7 @@ public class FrameEncoderStage extends AbstractStreamOperator<EncodedChunk>
     long[] frameIndex = Arrays.copyOf(chunk.frameIndex, frames.size());
     outputs.add(() -> {
       if (block.isPresent()) {
-        setAudio(encoded, block.get(), await(features));
+        setAudio(encoded, block.get(), ModelCalls.await(features));
         encoded.endUs = Math.min(chunkEndUs, encoded.audioEndUs);
       } else {
         encoded.endUs = videoOnlyEndUs;
@@ -201,7 +201,7 @@ public class FrameEncoderStage extends AbstractStreamOperator<EncodedChunk>
     EncodedChunk encoded = base(next);
     encoded.startUs = frameStartUs(tail.get().emitFrom());
     outputs.add(() -> {
-      setAudio(encoded, tail.get(), await(features));
+      setAudio(encoded, tail.get(), ModelCalls.await(features));
       encoded.endUs = encoded.audioEndUs;
       return encoded;
     });
@@ -217,7 +217,7 @@ public class FrameEncoderStage extends AbstractStreamOperator<EncodedChunk>
   /** Waits for the oldest chunk in flight and emits it. */
   private void emitOldest() {
     InFlight oldest = inFlight.poll();
-    await(oldest.encoded());
+    ModelCalls.await(oldest.encoded());
     emit(oldest);
   }
 
@@ -262,18 +262,6 @@ public class FrameEncoderStage extends AbstractStreamOperator<EncodedChunk>
     super.close();
   }
 
-  /** A model call's result; the batch's error is rethrown as is (usually a ModelRunException), failing the task. */
-  private static <T> T await(CompletableFuture<T> future) {
-    try {
-      return future.join();
-    } catch (CompletionException e) {
-      if (e.getCause() instanceof RuntimeException r) {
-        throw r;
-      }
-      throw e;
-    }
-  }
-
   private EncodedChunk base(DecodedChunk chunk) {
     EncodedChunk e = new EncodedChunk();
     e.streamId = chunk.streamId;
@@ -305,7 +293,7 @@ public class FrameEncoderStage extends AbstractStreamOperator<EncodedChunk>
     e.videoGridIndex = frameIndex;
     e.videoFeatures = new float[frames.size() * frameFeatureDim];
     for (int f = 0; f < frames.size(); f++) {
-      System.arraycopy(await(frames.get(f)), 0, e.videoFeatures, f * frameFeatureDim, frameFeatureDim);
+      System.arraycopy(ModelCalls.await(frames.get(f)), 0, e.videoFeatures, f * frameFeatureDim, frameFeatureDim);
     }
     videoFrames.inc(frames.size());
   }

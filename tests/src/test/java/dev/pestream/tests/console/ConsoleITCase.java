@@ -3,6 +3,7 @@ package dev.pestream.tests.console;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.pestream.tests.support.JobSettings;
 import dev.pestream.console.Console;
 import dev.pestream.console.ConsoleSettings;
 import dev.pestream.jobs.KafkaEndpoints;
@@ -277,15 +278,8 @@ class ConsoleITCase {
   }
 
   static JobConfig jobConfig(KafkaTestClient kafka, Map<String, String> topics) {
-    Map<String, String> s = new HashMap<>(topics);
-    s.put("kafka.bootstrap-servers", kafka.bootstrapServers());
-    s.put("kafka.transactional-id-prefix", "console-it-" + topics.get("topics.embeddings"));
-    s.put("job.checkpoint-interval", "500 ms");
-    s.put("window.length", "2 s");
-    s.put("window.hop", "1 s");
-    s.put("window.idle-timeout", "0 s");
+    Map<String, String> s = JobSettings.onBroker(kafka, topics, "console-it");
     s.put("spans.prompts", "beep");
-    s.put("models.providers", "cpu");
     return JobConfig.of(s);
   }
 

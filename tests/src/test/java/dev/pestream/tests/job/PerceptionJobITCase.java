@@ -3,6 +3,7 @@ package dev.pestream.tests.job;
 import static dev.pestream.testing.kafka.KafkaTestClient.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pestream.tests.support.JobSettings;
 import dev.pestream.jobs.KafkaEndpoints;
 import dev.pestream.jobs.PerceptionJob;
 import dev.pestream.jobs.PerceptionSettings;
@@ -35,7 +36,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -79,15 +79,8 @@ class PerceptionJobITCase {
   void embeddingsSpansTagsAndLiveRulesExactlyOnce(KafkaTestClient kafka) throws Exception {
     Path bundle = ContractBundle.materialize(scratch.resolve("bundle"));
     Map<String, String> topics = kafka.newJobTopics("", 2);
-    Map<String, String> settings = new HashMap<>(topics);
-    settings.put("kafka.bootstrap-servers", kafka.bootstrapServers());
-    settings.put("kafka.transactional-id-prefix", "it-" + topics.get("topics.embeddings"));
-    settings.put("job.checkpoint-interval", "500 ms");
-    settings.put("window.length", "2 s");
-    settings.put("window.hop", "1 s");
-    settings.put("window.idle-timeout", "0 s");
+    Map<String, String> settings = JobSettings.onBroker(kafka, topics, "it");
     settings.put("spans.prompts", "beep");
-    settings.put("models.providers", "cpu");
     JobConfig config = JobConfig.of(settings);
 
     kafka.send(topics.get("topics.tag-vocabularies"), "colours", RecordCodec.of(TagVocabulary.class).encode(

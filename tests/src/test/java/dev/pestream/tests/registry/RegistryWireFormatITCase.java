@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pestream.tests.support.JobSettings;
 import dev.pestream.connectors.registry.RecordFormat;
 import dev.pestream.connectors.registry.WireCodec;
 import dev.pestream.ingest.IngestCommand;
@@ -88,15 +89,8 @@ class RegistryWireFormatITCase {
     try (SchemaRegistryServer registry = SchemaRegistryServer.start()) {
       Path bundle = ContractBundle.materialize(scratch.resolve("bundle"));
       Map<String, String> topics = kafka.newJobTopics("", 2);
-      Map<String, String> settings = new HashMap<>(topics);
-      settings.put("kafka.bootstrap-servers", kafka.bootstrapServers());
-      settings.put("kafka.transactional-id-prefix", "it-" + topics.get("topics.embeddings"));
-      settings.put("job.checkpoint-interval", "500 ms");
-      settings.put("window.length", "2 s");
-      settings.put("window.hop", "1 s");
-      settings.put("window.idle-timeout", "0 s");
+      Map<String, String> settings = JobSettings.onBroker(kafka, topics, "it");
       settings.put("spans.prompts", "beep");
-      settings.put("models.providers", "cpu");
       settings.put("records.wire-format", "registry");
       settings.put("records.registry.url", registry.url());
       JobConfig config = JobConfig.of(settings);

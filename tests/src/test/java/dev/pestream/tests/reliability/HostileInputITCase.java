@@ -2,6 +2,7 @@ package dev.pestream.tests.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pestream.tests.support.JobSettings;
 import dev.pestream.connectors.deadletter.DeadLetters;
 import dev.pestream.connectors.kafka.ParseRecords;
 import dev.pestream.jobs.KafkaEndpoints;
@@ -32,7 +33,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -79,15 +79,8 @@ class HostileInputITCase {
   @Test
   void garbageOnEveryInputTopicIsDeadLetteredAndTheJobCarriesOn(KafkaTestClient kafka) throws Exception {
     Path bundle = ContractBundle.materialize(scratch.resolve("bundle"));
-    Map<String, String> settings = new HashMap<>(kafka.newJobTopics("", 2));
-    settings.put("kafka.bootstrap-servers", kafka.bootstrapServers());
-    settings.put("kafka.transactional-id-prefix", "hostile-" + settings.get(CHUNKS));
+    Map<String, String> settings = JobSettings.onBroker(kafka, kafka.newJobTopics("", 2), "hostile");
     settings.put("kafka.max-record-size", MAX_RECORD_BYTES + " b");
-    settings.put("job.checkpoint-interval", "500 ms");
-    settings.put("window.length", "2 s");
-    settings.put("window.hop", "1 s");
-    settings.put("window.idle-timeout", "0 s");
-    settings.put("models.providers", "cpu");
     JobConfig config = JobConfig.of(settings);
 
     kafka.send(settings.get(VOCABULARIES), "colours", VOCABULARY_CODEC.encode(colours().build()));
