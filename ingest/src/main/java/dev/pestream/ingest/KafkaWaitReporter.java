@@ -1,5 +1,7 @@
 package dev.pestream.ingest;
 
+import java.util.function.LongSupplier;
+
 /**
  * Tells the operator when Kafka stops acknowledging: a daemon thread that looks at the
  * publisher's oldest unacknowledged record twice a second, prints {@code waiting for Kafka at
@@ -13,14 +15,20 @@ final class KafkaWaitReporter implements AutoCloseable {
   static final long REPEAT_MILLIS = 5_000;
   private static final long POLL_MILLIS = 500;
 
-  private final ChunkPublisher publisher;
+  private final LongSupplier stalledMillis;
+  private final LongSupplier pendingRecords;
   private final String bootstrap;
   private final IngestProgress progress;
   private final Thread thread;
   private volatile boolean closed;
+  // owned by the watching thread, then by close() once that thread has ended
+  private long reportedAt = -1;
+  private long longest;
 
-  private KafkaWaitReporter(ChunkPublisher publisher, String bootstrap, IngestProgress progress) {
-    this.publisher = publisher;
+  private KafkaWaitReporter(
+      LongSupplier stalledMillis, LongSupplier pendingRecords, String bootstrap, IngestProgress progress) {
+    this.stalledMillis = stalledMillis;
+    this.pendingRecords = pendingRecords;
     this.bootstrap = bootstrap;
     this.progress = progress;
     this.thread = new Thread(this::watch, "pestream-kafka-wait");
@@ -28,31 +36,40 @@ final class KafkaWaitReporter implements AutoCloseable {
   }
 
   static KafkaWaitReporter start(ChunkPublisher publisher, String bootstrap, IngestProgress progress) {
-    KafkaWaitReporter reporter = new KafkaWaitReporter(publisher, bootstrap, progress);
+    return start(publisher::stalledMillis, publisher::pendingRecords, bootstrap, progress);
+  }
+
+  /** Watches {@code stalledMillis} (0 while nothing waits) and reports {@code pendingRecords} with it. */
+  static KafkaWaitReporter start(
+      LongSupplier stalledMillis, LongSupplier pendingRecords, String bootstrap, IngestProgress progress) {
+    KafkaWaitReporter reporter = new KafkaWaitReporter(stalledMillis, pendingRecords, bootstrap, progress);
     reporter.thread.start();
     return reporter;
   }
 
   private void watch() {
-    long reportedAt = -1;
-    long longest = 0;
     while (!closed) {
-      long stalled = publisher.stalledMillis();
-      if (stalled >= QUIET_MILLIS && (reportedAt < 0 || stalled - reportedAt >= REPEAT_MILLIS)) {
-        progress.kafkaWaiting(bootstrap, stalled, publisher.pendingRecords());
-        reportedAt = stalled;
-      } else if (reportedAt >= 0 && stalled < reportedAt) {
-        // acknowledged since the last line: the stall clock restarted
-        progress.kafkaBack(longest);
-        reportedAt = -1;
-      }
-      longest = stalled;
+      observe();
       try {
         Thread.sleep(POLL_MILLIS);
       } catch (InterruptedException e) {
         return;
       }
     }
+  }
+
+  /** One look at the publisher: a waiting line when due, the back line once acknowledgements resume. */
+  private void observe() {
+    long stalled = stalledMillis.getAsLong();
+    if (stalled >= QUIET_MILLIS && (reportedAt < 0 || stalled - reportedAt >= REPEAT_MILLIS)) {
+      progress.kafkaWaiting(bootstrap, stalled, pendingRecords.getAsLong());
+      reportedAt = stalled;
+    } else if (reportedAt >= 0 && stalled < reportedAt) {
+      // acknowledged since the last line: the stall clock restarted
+      progress.kafkaBack(longest);
+      reportedAt = -1;
+    }
+    longest = stalled;
   }
 
   @Override
@@ -63,6 +80,11 @@ final class KafkaWaitReporter implements AutoCloseable {
       thread.join(1_000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      return;
+    }
+    if (!thread.isAlive()) {
+      // Kafka may have come back less than a poll before ingestion ended (the flush drained it)
+      observe();
     }
   }
 }
