@@ -21,7 +21,7 @@ final class KafkaWaitReporter implements AutoCloseable {
   private final IngestProgress progress;
   private final Thread thread;
   private volatile boolean closed;
-  // owned by the watching thread, then by close() once that thread has ended
+  // guarded by observe()'s lock: the watching thread and close() both observe
   private long reportedAt = -1;
   private long longest;
 
@@ -59,7 +59,7 @@ final class KafkaWaitReporter implements AutoCloseable {
   }
 
   /** One look at the publisher: a waiting line when due, the back line once acknowledgements resume. */
-  private void observe() {
+  private synchronized void observe() {
     long stalled = stalledMillis.getAsLong();
     if (stalled >= QUIET_MILLIS && (reportedAt < 0 || stalled - reportedAt >= REPEAT_MILLIS)) {
       progress.kafkaWaiting(bootstrap, stalled, pendingRecords.getAsLong());
@@ -80,11 +80,8 @@ final class KafkaWaitReporter implements AutoCloseable {
       thread.join(1_000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return;
     }
-    if (!thread.isAlive()) {
-      // Kafka may have come back less than a poll before ingestion ended (the flush drained it)
-      observe();
-    }
+    // Kafka may have come back less than a poll before ingestion ended (the flush drained it)
+    observe();
   }
 }

@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -31,6 +32,7 @@ final class PacedMediaServer implements AutoCloseable {
     return t;
   });
   private final ConcurrentHashMap<String, AtomicLong> connections = new ConcurrentHashMap<>();
+  private final Set<String> held = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
   PacedMediaServer(byte[] clip, double clipSeconds) throws IOException {
@@ -49,6 +51,11 @@ final class PacedMediaServer implements AutoCloseable {
   /** Requests so far for {@code name} (the last path segment). */
   long connections(String name) {
     return connections.computeIfAbsent(name, n -> new AtomicLong()).get();
+  }
+
+  /** Whether a connection for {@code name} has sent everything up to its hold. */
+  boolean heldAt(String name) {
+    return held.contains(name);
   }
 
   private void serve(HttpExchange exchange) throws IOException {
@@ -72,6 +79,9 @@ final class PacedMediaServer implements AutoCloseable {
           sent = due;
         }
         sleep(20);
+      }
+      if (sent >= end && stopAt < clipSeconds) {
+        held.add(path[path.length - 1]);
       }
       while (!closed && stopAt < clipSeconds) {
         sleep(50); // hold the connection open, sending nothing

@@ -60,7 +60,7 @@ class SessionMetricsTest {
   @Test
   void registeredMetricsDescribeTheBatches() {
     RuntimeOptions options = RuntimeOptions.builder().providers(ExecutionProvider.CPU).graphs("audio_encoder")
-        .batching(new BatchingOptions(4, Duration.ofMillis(200), 31, 1)).build();
+        .batching(new BatchingOptions(4, Duration.ofSeconds(1), 31, 1)).build();
     try (Models models = Models.open(TestBundles.dir(), options)) {
       Map<String, Metric> metrics = new HashMap<>();
       models.registerMetrics(new RecordingGroup(metrics, ""));
@@ -76,7 +76,8 @@ class SessionMetricsTest {
       calls.forEach(CompletableFuture::join);
       Histogram batchSize = (Histogram) metrics.get(p + ModelMetricNames.BATCH_SIZE);
       long deadline = System.currentTimeMillis() + 5000;
-      while (((Counter) metrics.get(p + ModelMetricNames.REQUESTS)).getCount() < 6 && System.currentTimeMillis() < deadline) {
+      // the batch listener may run after the calls complete; it counts batches last
+      while (((Counter) metrics.get(p + ModelMetricNames.BATCHES)).getCount() < 2 && System.currentTimeMillis() < deadline) {
         Thread.onSpinWait();
       }
       assertThat(((Counter) metrics.get(p + ModelMetricNames.REQUESTS)).getCount()).isEqualTo(6);
@@ -84,7 +85,7 @@ class SessionMetricsTest {
       assertThat(batchSize.getStatistics().getValues()).containsExactly(2, 4);
       Histogram wait = (Histogram) metrics.get(p + ModelMetricNames.QUEUE_WAIT_MICROS);
       assertThat(wait.getCount()).isEqualTo(6);
-      assertThat(wait.getStatistics().getMax()).as("the second batch of 2 waited ~maxWait").isGreaterThanOrEqualTo(190_000);
+      assertThat(wait.getStatistics().getMax()).as("the second batch of 2 waited ~maxWait").isGreaterThanOrEqualTo(950_000);
       assertThat(((Histogram) metrics.get(p + ModelMetricNames.RUN_TIME_MICROS)).getCount()).isEqualTo(2);
       assertThat(((Gauge<?>) metrics.get(p + ModelMetricNames.PROVIDER)).getValue()).isEqualTo("CPU");
       assertThat(((Gauge<?>) metrics.get(p + ModelMetricNames.QUEUE_DEPTH)).getValue()).isEqualTo(0);

@@ -182,7 +182,7 @@ class CaptionServiceTest {
     AtomicInteger failing = new AtomicInteger(1);
     FakePlmServer server = server().pattern(n -> failing.get() == 1 ? Fault.SERVER_ERROR : Fault.NONE);
     CaptionSettings s = settings(server.baseUrl()).calls(c -> c.maxAttempts(50).breakerFailureThreshold(3)
-        .breakerOpenDuration(Duration.ofMillis(1500))).build();
+        .breakerOpenDuration(Duration.ofSeconds(5))).build();
     CaptionService service = service(s);
     List<CompletableFuture<CaptionOutcome>> calls = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
@@ -193,8 +193,7 @@ class CaptionServiceTest {
       Thread.sleep(5);
     }
     assertThat(service.breakerState()).isEqualTo(CircuitBreaker.State.OPEN);
-    Thread.sleep(100); // attempts that were already on the wire when it opened have ended
-    int sentWhenOpened = server.requestCount();
+    int sentWhenOpened = requestCountOnceSteady(server); // attempts already on the wire when it opened
     Thread.sleep(1000); // well inside the open period: nothing is sent
     assertThat(server.requestCount()).isEqualTo(sentWhenOpened);
     failing.set(0);
@@ -205,6 +204,15 @@ class CaptionServiceTest {
     assertThat(service.breakerState()).isEqualTo(CircuitBreaker.State.CLOSED);
     assertThat(service.breaker().timesOpened()).isEqualTo(1);
     assertThat(server.requestCount()).isEqualTo(sentWhenOpened + 6);
+  }
+
+  private static int requestCountOnceSteady(FakePlmServer server) throws InterruptedException {
+    int seen;
+    do {
+      seen = server.requestCount();
+      Thread.sleep(300);
+    } while (server.requestCount() != seen);
+    return seen;
   }
 
   @Test

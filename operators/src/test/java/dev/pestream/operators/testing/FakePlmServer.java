@@ -21,6 +21,7 @@ import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -71,6 +72,7 @@ public final class FakePlmServer implements AutoCloseable {
   private final ConcurrentLinkedQueue<Fault> script = new ConcurrentLinkedQueue<>();
   private final AtomicInteger requests = new AtomicInteger();
   private final AtomicInteger inFlight = new AtomicInteger();
+  private final Set<HttpExchange> inFlightExchanges = ConcurrentHashMap.newKeySet();
   private final AtomicInteger maxInFlight = new AtomicInteger();
   private volatile IntFunction<Fault> pattern = n -> Fault.NONE;
   private volatile Duration stall = Duration.ofSeconds(30);
@@ -203,7 +205,7 @@ public final class FakePlmServer implements AutoCloseable {
     int n = requests.getAndIncrement();
     int now = inFlight.incrementAndGet();
     maxInFlight.accumulateAndGet(now, Math::max);
-    boolean counted = true;
+    inFlightExchanges.add(exchange);
     try (exchange) {
       byte[] body = exchange.getRequestBody().readAllBytes();
       Fault fault = script.poll();
@@ -226,8 +228,7 @@ public final class FakePlmServer implements AutoCloseable {
           // Hang, then drop the connection without an answer (the client has given up by then).
           // Not counted as in flight: the client gives up at its timeout, which the server cannot see.
           received.add(new Received(arrival, 0, fault, 0, null, null));
-          inFlight.decrementAndGet();
-          counted = false;
+          leaveInFlight(exchange);
           sleep(stall);
           return;
         }
@@ -235,9 +236,17 @@ public final class FakePlmServer implements AutoCloseable {
       }
       answer(exchange, body, arrival, fault);
     } finally {
-      if (counted) {
-        inFlight.decrementAndGet();
-      }
+      leaveInFlight(exchange);
+    }
+  }
+
+  /**
+   * A request stops being in flight once its answer starts: the client holds the whole answer
+   * and may send its next request before this handler thread returns.
+   */
+  private void leaveInFlight(HttpExchange exchange) {
+    if (inFlightExchanges.remove(exchange)) {
+      inFlight.decrementAndGet();
     }
   }
 
@@ -358,6 +367,7 @@ public final class FakePlmServer implements AutoCloseable {
   private void reply(HttpExchange exchange, int status, byte[] body, long arrival, Fault fault, int frames, String prompt,
       String text) throws IOException {
     received.add(new Received(arrival, status, fault, frames, prompt, text));
+    leaveInFlight(exchange);
     exchange.getResponseHeaders().add("Content-Type", "application/json");
     try {
       exchange.sendResponseHeaders(status, body.length);

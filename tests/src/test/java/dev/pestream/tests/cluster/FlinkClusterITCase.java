@@ -216,7 +216,7 @@ class FlinkClusterITCase {
       int sentAtKill = sender.sent();
       long killedAt = System.nanoTime();
       Replacement replaced = cluster.killAndReplaceTaskManagerOf(jobId, new Random(), JOB_START);
-      Poll.until("job restarted", JOB_START, () -> cluster.rest().jobMetric(jobId, "numRestarts"), n -> n >= 1);
+      Poll.until("job restarted", JOB_START, () -> cluster.rest().failovers(jobId), n -> n >= 1);
       cluster.rest().awaitAllTasksRunning(jobId, JOB_START);
       double recoverySeconds = (System.nanoTime() - killedAt) / 1e9;
       sender.awaitAllSent(OUTPUTS);

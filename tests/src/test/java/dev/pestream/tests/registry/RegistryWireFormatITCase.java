@@ -81,6 +81,8 @@ class RegistryWireFormatITCase {
   private static final ClipScript PORCH = new ClipScript("porch", 8, BLUE).tone(3.3, 5.7);
   /** Windows of 2 s every 1 s over 8 s: 7 per stream, each in 3 modalities. */
   private static final int EMBEDDINGS_PER_STREAM = 7 * 3;
+  /** Two streams, each with one tone scored for two prompts (the job's and the rule's): OPEN and CLOSED each. */
+  private static final int SPAN_RECORDS = 2 * 2 * 2;
 
   @TempDir Path scratch;
 
@@ -137,7 +139,7 @@ class RegistryWireFormatITCase {
         // registry framing, schema id 0x7fffff01: no registry has it
         kafka.send(chunks, "ghost", new byte[] {0, 0x7f, (byte) 0xff, (byte) 0xff, 1, 2, 4, 6});
 
-        outputs.put("spans", kafka.readCommitted(topics.get("topics.spans"), 4, Duration.ofSeconds(2),
+        outputs.put("spans", kafka.readCommitted(topics.get("topics.spans"), SPAN_RECORDS, Duration.ofSeconds(2),
             Duration.ofMinutes(2)));
         outputs.put("embeddings", kafka.readCommitted(topics.get("topics.embeddings"), 2 * EMBEDDINGS_PER_STREAM,
             Duration.ofSeconds(2), Duration.ofMinutes(1)));
@@ -156,6 +158,7 @@ class RegistryWireFormatITCase {
       Map<String, List<String>> statesPerStreamAndPrompt = spans.stream().collect(Collectors.groupingBy(
           s -> s.getStreamId() + "/" + s.getPromptId(), Collectors.mapping(s -> s.getState().name(), Collectors.toList())));
       assertThat(statesPerStreamAndPrompt.keySet()).extracting(k -> k.split("/")[0]).contains("lobby", "porch");
+      assertThat(spans).hasSize(SPAN_RECORDS);
       assertThat(statesPerStreamAndPrompt.values()).allSatisfy(states -> assertThat(states).containsExactly("OPEN", "CLOSED"));
       List<Embedding> embeddings = decode(outputs.get("embeddings"), format.codec(Embedding.class));
       assertThat(embeddings).hasSize(2 * EMBEDDINGS_PER_STREAM);

@@ -118,7 +118,7 @@ class BrokerOutageITCase {
         System.out.printf("[outage] %5.1f s outputs read back%n", seconds(start));
         rest.awaitAllTasksRunning(jobId, JOB_START);
         String state = rest.jobState(jobId);
-        long restarts = rest.jobMetric(jobId, "numRestarts");
+        long restarts = rest.failovers(jobId);
         System.out.printf("[outage] job %s, restarts: %d, submissions: 1%n", state, restarts);
         ExactlyOnceRun.assertExactlyOnce("[outage]", outputs, plm);
         assertThat(state).isEqualTo(FlinkRestClient.RUNNING);

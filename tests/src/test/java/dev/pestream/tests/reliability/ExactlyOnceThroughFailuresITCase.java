@@ -118,7 +118,7 @@ class ExactlyOnceThroughFailuresITCase {
         double seconds = (System.nanoTime() - started) / 1e9;
         System.out.printf("[faults] all %d chunks through the job in %.1f s (%.0f chunks/s, %.1f s of media/s),"
             + " %d restarts%n", feed.size(), seconds, feed.size() / seconds,
-            feed.size() * ShortChunkStreams.CHUNK_US / 1e6 / seconds, cluster.rest().jobMetric(jobId, "numRestarts"));
+            feed.size() * ShortChunkStreams.CHUNK_US / 1e6 / seconds, cluster.rest().failovers(jobId));
         ExactlyOnceRun.assertExactlyOnce("[faults]", outputs, plm);
         try (var fired = Files.list(markers)) {
           assertThat(fired.map(p -> p.getFileName().toString()).collect(Collectors.toSet()))
@@ -126,7 +126,7 @@ class ExactlyOnceThroughFailuresITCase {
                   .map(f -> markerName(f.chunk())).collect(Collectors.toSet()));
         }
         // a throw that fires while a kill's failover is under way may share its restart
-        assertThat(cluster.rest().jobMetric(jobId, "numRestarts")).as("restarts (%d kills beside a throw)", killsBesideAThrow)
+        assertThat(cluster.rest().failovers(jobId)).as("restarts (%d kills beside a throw)", killsBesideAThrow)
             .isGreaterThanOrEqualTo(THROWS + KILLS - killsBesideAThrow);
       } finally {
         cluster.rest().cancel(jobId, JOB_START);
@@ -156,11 +156,8 @@ class ExactlyOnceThroughFailuresITCase {
   /**
    * SIGKILL of one TaskManager running the job, a replacement started, the job running again. The
    * kill waits until the job has run for 2 s without a restart, so that it is a failure of its own,
-   * not one folded into the recovery from an injected fault.
-   */
-  /**
-   * Kills a TaskManager of the job once it runs steadily and waits until it runs again; true if an
-   * injected throw fired in the meantime (the two failures may then be one restart).
+   * not one folded into the recovery from an injected fault. True if an injected throw fired in the
+   * meantime (the two failures may then be one restart).
    */
   private static boolean killAndReplaceATaskManager(FlinkProcessCluster cluster, String jobId, Random random,
       Path markers) throws InterruptedException, IOException {
@@ -168,13 +165,13 @@ class ExactlyOnceThroughFailuresITCase {
     long firedBefore;
     do {
       cluster.rest().awaitAllTasksRunning(jobId, JOB_START);
-      steady = cluster.rest().jobMetric(jobId, "numRestarts");
+      steady = cluster.rest().failovers(jobId);
       firedBefore = firedFaults(markers);
       Thread.sleep(2000);
-    } while (cluster.rest().jobMetric(jobId, "numRestarts") != steady);
+    } while (cluster.rest().failovers(jobId) != steady);
     long restarts = steady;
     cluster.killAndReplaceTaskManagerOf(jobId, random, JOB_START);
-    Poll.until("job restarted", JOB_START, () -> cluster.rest().jobMetric(jobId, "numRestarts"), n -> n > restarts);
+    Poll.until("job restarted", JOB_START, () -> cluster.rest().failovers(jobId), n -> n > restarts);
     cluster.rest().awaitAllTasksRunning(jobId, JOB_START);
     return firedFaults(markers) > firedBefore;
   }

@@ -131,7 +131,7 @@ class KafkaBrokerFailuresITCase {
         timeline.add("outputs read back");
         int deadLetters = kafka.readCommitted(topics.get("topics.dead-letters"), 0, Duration.ofSeconds(1),
             Duration.ofSeconds(5)).size();
-        long restarts = cluster.rest().jobMetric(jobId, "numRestarts");
+        long restarts = cluster.rest().failovers(jobId);
         timeline.print();
         System.out.printf("[brokers] job restarts: %d; dead letters: %d%n", restarts, deadLetters);
         ExactlyOnceRun.assertExactlyOnce("[brokers]", outputs, plm);
