@@ -32,6 +32,7 @@ import org.apache.lucene.index.TermsEnum;
 import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.FieldDoc;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.KnnFloatVectorQuery;
 import org.apache.lucene.search.Query;
@@ -258,8 +259,7 @@ public final class EmbeddingIndex implements AutoCloseable {
                 .add(new TermQuery(new Term(MODALITY, m.name())), BooleanClause.Occur.FILTER).build()));
           }
           ScoreDoc[] newest = searcher.search(new TermQuery(stream), 1, newestFirst).scoreDocs;
-          long lastEndUs = newest.length == 0 ? -1
-              : searcher.storedFields().document(newest[0].doc).getField(END_US).numericValue().longValue();
+          long lastEndUs = newest.length == 0 ? -1 : (Long) ((FieldDoc) newest[0]).fields[0];
           out.put(id.utf8ToString(), new IndexedStream(perModality, lastEndUs));
         }
       } finally {

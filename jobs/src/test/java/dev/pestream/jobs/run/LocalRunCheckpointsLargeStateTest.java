@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.pestream.jobs.config.JobConfig;
 import dev.pestream.testing.Poll;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
@@ -50,7 +52,7 @@ class LocalRunCheckpointsLargeStateTest {
     private int keysFilled;
 
     @Override
-    public void open(org.apache.flink.api.common.functions.OpenContext context) {
+    public void open(OpenContext context) {
       bytes = getRuntimeContext().getState(new ValueStateDescriptor<>("bytes", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
     }
 
@@ -58,7 +60,7 @@ class LocalRunCheckpointsLargeStateTest {
     public void processElement(Long value, Context ctx, Collector<Long> out) throws Exception {
       if (bytes.value() == null) {
         byte[] filled = new byte[STATE_BYTES_PER_KEY];
-        java.util.Arrays.fill(filled, (byte) value.intValue());
+        Arrays.fill(filled, (byte) value.intValue());
         bytes.update(filled);
         keysFilled++;
       }

@@ -12,7 +12,7 @@ import dev.pestream.schemas.Caption;
 import dev.pestream.schemas.CaptionStatus;
 import dev.pestream.schemas.Embedding;
 import dev.pestream.schemas.EventSpan;
-import dev.pestream.schemas.Modality;
+
 import dev.pestream.schemas.SpanState;
 import dev.pestream.schemas.TagAction;
 import dev.pestream.schemas.TagEvent;
@@ -241,8 +241,6 @@ class ConsoleBrowserITCase {
     for (float v : vector) {
       values.add(v);
     }
-    return Embedding.newBuilder().setStreamId(stream).setWindowStartUs(startUs).setWindowEndUs(startUs + 2 * SECOND)
-        .setModality(Modality.AUDIO).setModelId(MODEL).setModelVersion("1.0.0").setDim(vector.length).setVector(values)
-        .setTruncated(false).setFrameCount(50).build();
+    return ContractEmbeddings.audio(stream, startUs, startUs + 2 * SECOND, values);
   }
 }

@@ -16,7 +16,6 @@ import dev.pestream.schemas.Caption;
 import dev.pestream.schemas.CaptionStatus;
 import dev.pestream.schemas.Embedding;
 import dev.pestream.schemas.MediaChunk;
-import dev.pestream.schemas.Modality;
 import dev.pestream.schemas.TagVocabulary;
 import dev.pestream.schemas.codec.RecordCodec;
 import dev.pestream.testing.Poll;
@@ -29,6 +28,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -249,11 +249,9 @@ class ConsoleITCase {
 
   private void badEmbeddings(KafkaTestClient kafka, String topic) {
     RecordCodec<Embedding> codec = RecordCodec.of(Embedding.class);
-    Embedding wrongDim = Embedding.newBuilder().setStreamId("bad").setWindowStartUs(0).setWindowEndUs(1).setModality(Modality.AUDIO)
-        .setModelId("pestream/contract-pe-av").setModelVersion("1").setDim(3).setVector(List.of(1f, 2f, 3f))
-        .setTruncated(false).setFrameCount(1).build();
+    Embedding wrongDim = ContractEmbeddings.audio("bad", 0, 1, List.of(1f, 2f, 3f));
     Embedding unknownModel = Embedding.newBuilder(wrongDim).setModelId("someone/else").build();
-    List<Float> overflowed = new ArrayList<>(java.util.Collections.nCopies(1024, 0.01f));
+    List<Float> overflowed = new ArrayList<>(Collections.nCopies(1024, 0.01f));
     overflowed.set(5, Float.NaN); // what an fp16 graph that overflows gives
     Embedding notFinite = Embedding.newBuilder(wrongDim).setDim(1024).setVector(overflowed).build();
     kafka.send(topic, "bad", codec.encode(wrongDim));

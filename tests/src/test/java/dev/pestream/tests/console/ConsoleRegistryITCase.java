@@ -17,7 +17,7 @@ import dev.pestream.models.ContractBundle;
 import dev.pestream.schemas.AlertRule;
 import dev.pestream.schemas.Embedding;
 import dev.pestream.schemas.EventSpan;
-import dev.pestream.schemas.Modality;
+
 import dev.pestream.schemas.SpanState;
 import dev.pestream.schemas.codec.RecordCodec;
 import dev.pestream.testing.Poll;
@@ -156,9 +156,7 @@ class ConsoleRegistryITCase {
   private static Embedding embedding(String stream, int second) {
     List<Float> vector = new ArrayList<>(Collections.nCopies(DIM, 0f));
     vector.set(second, 1f);
-    return Embedding.newBuilder().setStreamId(stream).setWindowStartUs(second * 1_000_000L)
-        .setWindowEndUs((second + 2) * 1_000_000L).setModality(Modality.AUDIO).setModelId(MODEL).setModelVersion("1")
-        .setDim(DIM).setVector(vector).setTruncated(false).setFrameCount(1).build();
+    return ContractEmbeddings.audio(stream, second * 1_000_000L, (second + 2) * 1_000_000L, vector);
   }
 
   private static EventSpan span(String stream) {

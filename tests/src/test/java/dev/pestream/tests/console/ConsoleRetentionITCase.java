@@ -7,7 +7,6 @@ import dev.pestream.console.Console;
 import dev.pestream.console.ConsoleSettings;
 import dev.pestream.models.ContractBundle;
 import dev.pestream.schemas.Embedding;
-import dev.pestream.schemas.Modality;
 import dev.pestream.schemas.codec.RecordCodec;
 import dev.pestream.testing.Poll;
 import dev.pestream.testing.kafka.KafkaBrokerExtension;
@@ -37,8 +36,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith({KafkaBrokerExtension.class, KafkaClientLeakCheck.class})
 class ConsoleRetentionITCase {
-  private static final String MODEL = "pestream/contract-pe-av";
-
   @TempDir Path scratch;
 
   @Test
@@ -89,9 +86,7 @@ class ConsoleRetentionITCase {
       for (int d = 0; d < 1024; d++) {
         vector.add((float) random.nextGaussian());
       }
-      kafka.send(topic, "cam", codec.encode(Embedding.newBuilder().setStreamId("cam").setWindowStartUs(n)
-          .setWindowEndUs(n + 1).setModality(Modality.AUDIO).setModelId(MODEL).setModelVersion("1").setDim(1024)
-          .setVector(vector).setTruncated(false).setFrameCount(1).build()));
+      kafka.send(topic, "cam", codec.encode(ContractEmbeddings.audio("cam", n, n + 1, vector)));
     }
   }
 

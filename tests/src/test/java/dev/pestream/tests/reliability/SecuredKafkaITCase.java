@@ -14,11 +14,11 @@ import dev.pestream.console.ConsoleSettings;
 import dev.pestream.models.ContractBundle;
 import dev.pestream.schemas.Embedding;
 import dev.pestream.schemas.EventSpan;
-import dev.pestream.schemas.Modality;
 import dev.pestream.schemas.SpanState;
 import dev.pestream.schemas.MediaChunk;
 import dev.pestream.schemas.codec.RecordCodec;
 import dev.pestream.tests.console.ConsoleHttp;
+import dev.pestream.tests.console.ContractEmbeddings;
 import dev.pestream.tests.console.JobTopicsForConsole;
 import dev.pestream.tests.support.ClipScript;
 import dev.pestream.testing.Poll;
@@ -275,10 +275,8 @@ class SecuredKafkaITCase {
       Poll.until("the timeline follower failing on the missing ACL", Duration.ofSeconds(30),
           () -> http.ok("/api/status").at("/counters/followerRestarts").asLong(), n -> n >= 2);
       assertThat(http.ok("/api/streams").get("streams")).as("no span read without READ").isEmpty();
-      admin.send(topics.get("topics.embeddings"), "gate", RecordCodec.of(Embedding.class).encode(Embedding.newBuilder()
-          .setStreamId("gate").setWindowStartUs(0).setWindowEndUs(2_000_000).setModality(Modality.AUDIO)
-          .setModelId("pestream/contract-pe-av").setModelVersion("1").setDim(1024)
-          .setVector(new ArrayList<>(Collections.nCopies(1024, 0.01f))).setTruncated(false).setFrameCount(50).build()));
+      admin.send(topics.get("topics.embeddings"), "gate", RecordCodec.of(Embedding.class).encode(
+          ContractEmbeddings.audio("gate", 0, 2_000_000, Collections.nCopies(1024, 0.01f))));
       Poll.until("the index follower, which may read, going on meanwhile", Duration.ofSeconds(30),
           () -> http.ok("/api/status").at("/indexed/audio").asInt(), n -> n == 1);
 
