@@ -130,7 +130,7 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--console-port", paramLabel = "N", description = "Port of the console (default 8090; 0 = any free port).")
   int consolePort = ConsoleOptions.PORT.defaultValue();
 
-  @Option(names = "--work-dir", paramLabel = "DIR", description = "Where sample clips, the bundle copy and claim-checked chunks go (default: a temp dir).")
+  @Option(names = "--work-dir", paramLabel = "DIR", description = "Where sample clips, the bundle copy, claim-checked chunks and the job's checkpoints go (default: a temp dir).")
   Path workDir;
 
   @Override
